@@ -1,0 +1,98 @@
+//! Where frames come from and where they go: capture files, live
+//! interfaces and the simulator all produce [`Frame`]s.
+
+use std::fmt;
+
+/// A capture timestamp with nanosecond precision (pcap's microsecond files
+/// are scaled up on reading).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp {
+    pub secs: i64,
+    pub nanos: u32,
+}
+
+impl Timestamp {
+    pub const fn new(secs: i64, nanos: u32) -> Timestamp {
+        Timestamp { secs, nanos }
+    }
+    pub fn from_micros(us: i64) -> Timestamp {
+        Timestamp { secs: us.div_euclid(1_000_000), nanos: (us.rem_euclid(1_000_000) * 1000) as u32 }
+    }
+    pub fn as_micros(self) -> i64 {
+        self.secs * 1_000_000 + i64::from(self.nanos / 1000)
+    }
+    pub fn as_nanos(self) -> i128 {
+        i128::from(self.secs) * 1_000_000_000 + i128::from(self.nanos)
+    }
+    pub fn as_secs_f64(self) -> f64 {
+        self.secs as f64 + f64::from(self.nanos) / 1e9
+    }
+}
+
+/// The link-layer header type of a capture (the pcap LINKTYPE_ numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum LinkType {
+    #[default]
+    Ethernet,
+    /// LINKTYPE_RAW: IPv4 or IPv6 told apart by the version nibble.
+    Raw,
+    Ipv4,
+    Ipv6,
+    /// Linux cooked capture v1.
+    LinuxSll,
+    /// Linux cooked capture v2.
+    LinuxSll2,
+    Other(u32),
+}
+
+impl LinkType {
+    pub fn from_u32(v: u32) -> LinkType {
+        match v {
+            1 => LinkType::Ethernet,
+            101 | 12 | 14 => LinkType::Raw,
+            228 => LinkType::Ipv4,
+            229 => LinkType::Ipv6,
+            113 => LinkType::LinuxSll,
+            276 => LinkType::LinuxSll2,
+            n => LinkType::Other(n),
+        }
+    }
+    pub fn to_u32(self) -> u32 {
+        match self {
+            LinkType::Ethernet => 1,
+            LinkType::Raw => 101,
+            LinkType::Ipv4 => 228,
+            LinkType::Ipv6 => 229,
+            LinkType::LinuxSll => 113,
+            LinkType::LinuxSll2 => 276,
+            LinkType::Other(n) => n,
+        }
+    }
+}
+
+impl fmt::Display for LinkType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkType::Ethernet => f.write_str("EN10MB (Ethernet)"),
+            LinkType::Raw => f.write_str("RAW (Raw IP)"),
+            LinkType::Ipv4 => f.write_str("IPV4 (Raw IPv4)"),
+            LinkType::Ipv6 => f.write_str("IPV6 (Raw IPv6)"),
+            LinkType::LinuxSll => f.write_str("LINUX_SLL (Linux cooked v1)"),
+            LinkType::LinuxSll2 => f.write_str("LINUX_SLL2 (Linux cooked v2)"),
+            LinkType::Other(n) => write!(f, "linktype {n}"),
+        }
+    }
+}
+
+/// One captured frame. Sources reuse one `Frame` between reads so that
+/// reading a file allocates nothing per packet.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Frame {
+    pub ts: Timestamp,
+    /// Length on the wire; `data.len()` is the captured length.
+    pub orig_len: u32,
+    pub linktype: LinkType,
+    /// pcapng interface index (0 for classic pcap).
+    pub interface: u32,
+    pub data: Vec<u8>,
+}
