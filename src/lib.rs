@@ -1,10 +1,19 @@
 //! vrrplab: a packet-level VRRP/LVS analyzer and simulator.
 //!
 //! Frames come from capture files, live interfaces or the simulator
-//! ([`capture`]), are decoded once ([`wire::decode`]) and feed the printers,
-//! the analyzer and the checks. The simulator drives sans-IO protocol
-//! machines ([`engine`]) in virtual time.
+//! ([`capture`]), are decoded once ([`wire::decode`]) and feed the printers
+//! ([`print`], [`dissect`]), the analyzer ([`analyze`]) and the checks
+//! ([`check`]). The simulator ([`sim`]) drives sans-IO protocol machines
+//! ([`engine`]) in virtual time, from [`scenario`]s.
 
+pub mod analyze;
 pub mod capture;
-pub mod wire;
+pub mod check;
 pub mod cli;
+pub mod dissect;
+pub mod engine;
+pub mod filter;
+pub mod print;
+pub mod scenario;
+pub mod sim;
+pub mod wire;

@@ -96,3 +96,10 @@ pub struct Frame {
     pub interface: u32,
     pub data: Vec<u8>,
 }
+
+/// Anything that yields frames in order: a capture file, a live interface.
+pub trait Source {
+    /// Reads the next frame into `frame` (reusing its buffer). Returns
+    /// `Ok(false)` at the end of the input.
+    fn next_frame(&mut self, frame: &mut Frame) -> anyhow::Result<bool>;
+}

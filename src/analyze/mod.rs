@@ -1,0 +1,1 @@
+//! Election, ARP, LVS and conformance analysis over decoded frames: the Timeline and the Findings.

@@ -1,0 +1,1 @@
+//! Expectations over a Timeline and Findings, for CI: parse, evaluate, report.

@@ -1,0 +1,1 @@
+//! Sans-IO protocol machines: VRRP routers, IPVS directors, hosts. Inputs in, outputs out; no clock, no socket.

@@ -1,0 +1,1 @@
+//! Printers: tcpdump-compatible lines, hex dumps, JSON.

@@ -1,0 +1,1 @@
+//! Scenarios: the TOML model, keepalived.conf and ipvsadm import, built-in scenarios.
