@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+pub mod writer;
+
 /// A capture timestamp with nanosecond precision (pcap's microsecond files
 /// are scaled up on reading).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]

@@ -1,1 +1,4 @@
 //! Scenarios: the TOML model, keepalived.conf and ipvsadm import, built-in scenarios.
+
+pub mod conf;
+pub mod model;
