@@ -5,6 +5,8 @@
 use serde::Serialize;
 use std::net::IpAddr;
 
+pub use crate::wire::vrrp::Family;
+
 /// Frame numbers as tcpdump's `-#` and Wireshark count them (from 1).
 pub type FrameNo = u64;
 
@@ -17,13 +19,6 @@ pub struct VrKey {
     pub vlan: u16,
     pub family: Family,
     pub vrid: u8,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Family {
-    Ipv4,
-    Ipv6,
 }
 
 /// Why a router became master.
