@@ -1,1 +1,2 @@
 //! Sans-IO protocol machines: VRRP routers, IPVS directors, hosts. Inputs in, outputs out; no clock, no socket.
+pub mod ipvs;
