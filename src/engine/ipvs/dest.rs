@@ -7,6 +7,7 @@
 //! wins") is about this list order, not about the order of the ipvsadm
 //! commands.
 
+use super::estimator::Estimator;
 use std::net::Ipv4Addr;
 
 /// A stable handle on a destination. Connections, persistence templates and
@@ -78,6 +79,7 @@ pub struct Dest {
     /// False once the destination was deleted from its service.
     pub available: bool,
     pub stats: Counters,
+    pub rate: Estimator,
 }
 
 impl Dest {
@@ -97,6 +99,7 @@ impl Dest {
             overloaded: false,
             available: true,
             stats: Counters::default(),
+            rate: Estimator::default(),
         }
     }
 

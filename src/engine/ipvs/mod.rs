@@ -4,7 +4,22 @@
 //! - [`dest`], [`sched`]: real servers and the fourteen schedulers, with
 //!   the kernel's exact selection and tie rules.
 //! - [`hash`]: the kernel's bucket hashes and `hsiphash`.
+//! - [`kernel`]: the director's in-kernel state ([`kernel::Ipvs`]): services
+//!   ([`service`]), the connection table ([`conn`], [`state`]), rate
+//!   estimation ([`estimator`]); configured by [`control`], fed packets by
+//!   [`input`], which rewrites them for DR/NAT/TUN ([`xmit`], [`packet`]).
 
+pub mod conn;
+pub mod control;
 pub mod dest;
+pub mod estimator;
 pub mod hash;
+pub mod input;
+#[cfg(test)]
+mod input_tests;
+pub mod kernel;
+pub mod packet;
 pub mod sched;
+pub mod service;
+pub mod state;
+pub mod xmit;

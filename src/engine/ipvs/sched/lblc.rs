@@ -10,7 +10,7 @@
 //! number per tick, starting after the bucket where the last sweep stopped.
 
 use super::least::wlc;
-use super::{Flow, SchedConfig, Scheduler};
+use super::{Flow, Miss, SchedConfig, Scheduler};
 use crate::engine::ipvs::dest::{Dest, DestId, Dests};
 use crate::engine::ipvs::hash::BucketHash;
 use std::net::Ipv4Addr;
@@ -43,6 +43,8 @@ pub struct Locality {
     rover: usize,
     counter: u32,
     next_check: u64,
+    /// lblcr's first-time miss is only a debug message.
+    silent_miss: bool,
 }
 
 /// `is_overloaded`: busier than its weight while some server is under half
@@ -105,6 +107,7 @@ impl Locality {
             rover: 0,
             counter: 1,
             next_check: config.now_us + CHECK_EXPIRE_INTERVAL_US,
+            silent_miss: false,
         }
     }
 
@@ -168,6 +171,7 @@ impl Locality {
     }
 
     fn schedule_set(&mut self, dests: Dests<'_>, addr: Ipv4Addr, now_us: u64) -> Option<DestId> {
+        self.silent_miss = self.find(addr).is_none();
         let Some(e) = self.find(addr) else {
             let dest = wlc(dests)?;
             self.insert(Entry { addr, lastuse: now_us, members: vec![dest], lastmod: now_us });
@@ -212,6 +216,14 @@ impl Scheduler for Locality {
             self.schedule_set(dests, flow.daddr, now_us)
         } else {
             self.schedule_one(dests, flow.daddr, now_us)
+        }
+    }
+
+    fn miss(&self) -> Miss {
+        if self.silent_miss {
+            Miss::Silent
+        } else {
+            Miss::Service("no destination available")
         }
     }
 

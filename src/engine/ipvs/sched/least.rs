@@ -3,7 +3,7 @@
 //! (`h1*w2 > h2*w1` instead of `h1/w1 > h2/w2`); a later destination must be
 //! strictly better, so the earliest one in list order wins ties.
 
-use super::{Flow, Scheduler};
+use super::{Flow, Miss, Scheduler};
 use crate::engine::ipvs::dest::{Dest, DestId, Dests};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +49,13 @@ impl Scheduler for Least {
 
     fn schedule(&mut self, dests: Dests<'_>, _flow: &Flow, _now_us: u64) -> Option<DestId> {
         self.pick(dests)
+    }
+
+    fn miss(&self) -> Miss {
+        match self.rule {
+            Rule::Nq => Miss::Bare("NQ: no destination available"),
+            _ => Miss::Service("no destination available"),
+        }
     }
 }
 

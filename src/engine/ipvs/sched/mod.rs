@@ -62,6 +62,11 @@ pub trait Scheduler: Send {
     /// Picks a destination for a new connection.
     fn schedule(&mut self, dests: Dests<'_>, flow: &Flow, now_us: u64) -> Option<DestId>;
 
+    /// What the kernel logs after `schedule` returned `None`.
+    fn miss(&self) -> Miss {
+        Miss::Service("no destination available")
+    }
+
     /// A destination was added or edited; `dests` is the new list.
     fn dest_changed(&mut self, _dests: Dests<'_>) {}
 
@@ -100,10 +105,27 @@ pub fn new_scheduler(name: &str, config: &SchedConfig, dests: Dests<'_>) -> Opti
     Some(s)
 }
 
-/// `ip_vs_scheduler_err`'s kernel log line when nothing could be picked,
-/// e.g. "IPVS: rr: TCP 192.0.2.100:80 - no destination available".
-pub fn no_destination_log(sched: &str, service: &str) -> String {
-    format!("IPVS: {sched}: {service} - no destination available")
+/// The kernel log line of a scheduling miss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Miss {
+    /// `ip_vs_scheduler_err(svc, msg)`: "IPVS: rr: TCP 192.0.2.100:80 - msg".
+    Service(&'static str),
+    /// A scheduler's own line without the service ("IPVS: NQ: no destination available").
+    Bare(&'static str),
+    /// Only a debug message, nothing in the log.
+    Silent,
+}
+
+impl Miss {
+    /// The line, for a scheduler `sched` of the service named `service`
+    /// as the kernel names it ("TCP 192.0.2.100:80", "FWM 3 0x00000003").
+    pub fn log_line(self, sched: &str, service: &str) -> Option<String> {
+        match self {
+            Miss::Service(msg) => Some(format!("IPVS: {sched}: {service} - {msg}")),
+            Miss::Bare(msg) => Some(format!("IPVS: {msg}")),
+            Miss::Silent => None,
+        }
+    }
 }
 
 /// Greatest common divisor of the positive weights (kernel `gcd`).

@@ -2,7 +2,7 @@
 //! falling weight threshold `cw`, from `mw` (the maximum weight, lowered by
 //! gcd−1 so the last pass is at 1) down by the gcd `di`.
 
-use super::{gcd_of, Flow, Scheduler};
+use super::{gcd_of, Flow, Miss, Scheduler};
 use crate::engine::ipvs::dest::{DestId, Dests};
 
 #[derive(Debug)]
@@ -12,6 +12,8 @@ pub struct WeightedRoundRobin {
     cw: i32,
     mw: i32,
     di: i32,
+    /// Which of the two kernel messages the last miss logs.
+    all_overloaded: bool,
 }
 
 fn di_mw(dests: Dests<'_>) -> (i32, i32) {
@@ -23,7 +25,7 @@ fn di_mw(dests: Dests<'_>) -> (i32, i32) {
 impl WeightedRoundRobin {
     pub fn new(dests: Dests<'_>) -> WeightedRoundRobin {
         let (di, mw) = di_mw(dests);
-        WeightedRoundRobin { cl: None, cw: mw, mw, di }
+        WeightedRoundRobin { cl: None, cw: mw, mw, di, all_overloaded: false }
     }
 }
 
@@ -33,6 +35,7 @@ impl Scheduler for WeightedRoundRobin {
     }
 
     fn schedule(&mut self, dests: Dests<'_>, _flow: &Flow, _now_us: u64) -> Option<DestId> {
+        self.all_overloaded = self.mw != 0;
         if self.mw == 0 {
             return None;
         }
@@ -70,6 +73,14 @@ impl Scheduler for WeightedRoundRobin {
                 stop = last;
             }
         }
+    }
+
+    fn miss(&self) -> Miss {
+        Miss::Service(if self.all_overloaded {
+            "no destination available: all destinations are overloaded"
+        } else {
+            "no destination available"
+        })
     }
 
     /// Any change sends the cursor to the head and keeps `cw` on the grid of
@@ -116,7 +127,9 @@ mod test {
         list.dest(0).overloaded = true;
         assert_eq!(run(&mut WeightedRoundRobin::new(list.dests()), &list, 3), "CCC");
         let list = List::weighted(&[0, 0]);
-        assert_eq!(run(&mut WeightedRoundRobin::new(list.dests()), &list, 2), "--");
+        let mut s = WeightedRoundRobin::new(list.dests());
+        assert_eq!(run(&mut s, &list, 2), "--");
+        assert_eq!(s.miss(), Miss::Service("no destination available"));
     }
 
     #[test]
@@ -127,6 +140,7 @@ mod test {
         list.dest(0).overloaded = true;
         list.dest(1).overloaded = true;
         assert_eq!(run(&mut s, &list, 2), "--");
+        assert_eq!(s.miss(), Miss::Service("no destination available: all destinations are overloaded"));
         list.dest(1).overloaded = false;
         assert_eq!(run(&mut s, &list, 2), "BB");
     }
