@@ -8,6 +8,7 @@
 //!   ([`service`]), the connection table ([`conn`], [`state`]), rate
 //!   estimation ([`estimator`]); configured by [`control`], fed packets by
 //!   [`input`], which rewrites them for DR/NAT/TUN ([`xmit`], [`packet`]).
+//! - [`ipvsadm`]: the command line and the listings of ipvsadm 1.31.
 
 pub mod conn;
 pub mod control;
@@ -15,6 +16,7 @@ pub mod dest;
 pub mod estimator;
 pub mod hash;
 pub mod input;
+pub mod ipvsadm;
 #[cfg(test)]
 mod input_tests;
 pub mod kernel;
