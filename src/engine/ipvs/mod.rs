@@ -9,10 +9,13 @@
 //!   estimation ([`estimator`]); configured by [`control`], fed packets by
 //!   [`input`], which rewrites them for DR/NAT/TUN ([`xmit`], [`packet`]).
 //! - [`ipvsadm`]: the command line and the listings of ipvsadm 1.31.
+//! - [`director`]: the node's packet path around the hooks: Ethernet frames
+//!   in and out, MARK rules, the bypass REDIRECT, IP forwarding for NAT.
 
 pub mod conn;
 pub mod control;
 pub mod dest;
+pub mod director;
 pub mod estimator;
 pub mod hash;
 pub mod input;
