@@ -9,9 +9,12 @@
 //!   estimation ([`estimator`]); configured by [`control`], fed packets by
 //!   [`input`], which rewrites them for DR/NAT/TUN ([`xmit`], [`packet`]).
 //! - [`ipvsadm`]: the command line and the listings of ipvsadm 1.31.
+//! - [`keepalived`], [`checker`]: keepalived's `virtual_server` blocks and
+//!   its health checkers driven by the scenario's verdicts.
 //! - [`director`]: the node's packet path around the hooks: Ethernet frames
 //!   in and out, MARK rules, the bypass REDIRECT, IP forwarding for NAT.
 
+pub mod checker;
 pub mod conn;
 pub mod control;
 pub mod dest;
@@ -22,6 +25,9 @@ pub mod input;
 pub mod ipvsadm;
 #[cfg(test)]
 mod input_tests;
+pub mod keepalived;
+#[cfg(test)]
+mod keepalived_tests;
 pub mod kernel;
 pub mod packet;
 pub mod sched;
