@@ -283,7 +283,7 @@ fn misc_epilog(c: &mut Check, ok: bool, name: &str, vs: &str, log: &mut Vec<Stri
         });
         return (c.delay_loop, up);
     }
-    if !(c.is_up || !c.has_run) {
+    if !c.is_up && c.has_run {
         return (c.delay_loop, None);
     }
     if c.retry_it < c.retry {
