@@ -1,3 +1,138 @@
-//! Election, ARP, LVS and conformance analysis over decoded frames: the Timeline and the Findings.
+//! Election, ARP, LVS and conformance analysis over decoded frames: the
+//! Timeline and the Findings.
+//!
+//! The [`Analyzer`] is fed one frame at a time and keeps only small state
+//! per virtual router, per address and per flow, so a capture of any size
+//! is analysed in bounded memory. Frames are numbered from 1 across all
+//! the files of one run, as `read -#` numbers them.
 
+mod arp;
+mod conformance;
+mod election;
+mod findings;
+mod lvs;
 pub mod report;
+
+use crate::capture::{Frame, Source};
+use crate::wire::decode::{decode, Decoded};
+use crate::wire::vrrp::{self, Family, Interval};
+use election::{Advert, Election};
+use report::{FrameNo, Report, VrKey};
+use std::collections::HashMap;
+
+/// Capture time in microseconds since the epoch: exact, unlike f64 seconds.
+pub type Micros = i64;
+
+fn secs(us: Micros) -> f64 {
+    us as f64 / 1e6
+}
+
+fn mac_str(m: &[u8; 6]) -> String {
+    format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
+}
+
+/// The analyzer: feed frames in capture order, then `finish`.
+#[derive(Default)]
+pub struct Analyzer {
+    frames: FrameNo,
+    index: HashMap<VrKey, usize>,
+    elections: Vec<Election>,
+    lints: conformance::Lints,
+    arp: arp::ArpTracker,
+    lvs: lvs::LvsTracker,
+}
+
+impl Analyzer {
+    pub fn new() -> Analyzer {
+        Analyzer::default()
+    }
+
+    pub fn feed(&mut self, frame: &Frame) {
+        self.frames += 1;
+        let no = self.frames;
+        let ts = frame.ts.as_micros();
+        let d = decode(frame.linktype, &frame.data);
+        if let Some((ip, bytes)) = d.vrrp() {
+            self.vrrp(no, ts, frame.interface, &d, ip, bytes);
+        } else if let Some(bytes) = d.arp() {
+            self.arp.arp(no, ts, &d, bytes, &self.elections);
+        } else if d.ip().is_some() {
+            self.lvs.ip(no, ts, &d);
+        }
+    }
+
+    fn vrrp(&mut self, no: FrameNo, ts: Micros, interface: u32, d: &Decoded, ip: &crate::wire::decode::Ip, bytes: &[u8]) {
+        let Ok(p) = vrrp::Packet::new_checked(bytes) else {
+            self.lints.truncated(no, ts, ip.src);
+            return;
+        };
+        let Ok(repr) = vrrp::Repr::parse(&p, ip.family) else {
+            self.lints.malformed(no, ts, ip.src, &p);
+            return;
+        };
+        if repr.msg_type != 1 {
+            self.lints.malformed(no, ts, ip.src, &p);
+            return;
+        }
+        let key = VrKey { interface, vlan: d.vlan().unwrap_or(0), family: ip.family, vrid: repr.vrid };
+        let mac = d.macs().map_or([0; 6], |(src, _)| src);
+        let variant = p.verify_checksum(ip.src, ip.dst);
+        self.lints.advert(no, ts, &key, ip, &p, &repr, variant, mac);
+        let version = repr.version();
+        let i = *self.index.entry(key).or_insert_with(|| {
+            self.elections.push(Election::new(key, version));
+            self.elections.len() - 1
+        });
+        let interval_us = match repr.interval {
+            Interval::Seconds(0) | Interval::Centis(0) => 1_000_000,
+            other => other.micros(),
+        };
+        let ad = Advert { ts, frame: no, src: ip.src, mac, prio: repr.priority, version, interval_us };
+        let before = self.elections[i].takeovers.len();
+        self.elections[i].advert(&ad);
+        for t in &self.elections[i].takeovers[before..] {
+            self.arp.expect_garps(t, &repr.addrs);
+        }
+        if ip.family == Family::Ipv4 {
+            self.arp.vips(&repr.addrs, i);
+        }
+    }
+
+    /// Closes open periods and turns what was seen into the report.
+    pub fn finish(mut self) -> Report {
+        for e in &mut self.elections {
+            e.finish();
+        }
+        let mut timeline: Vec<_> = self.elections.iter().flat_map(|e| e.timeline.iter().cloned()).collect();
+        timeline.sort_by(|a, b| a.ts().total_cmp(&b.ts()).then(order(a).cmp(&order(b))));
+        let mut findings = findings::elections(&self.elections, &self.lints);
+        findings.extend(self.arp.finish());
+        findings.extend(self.lints.finish());
+        findings.extend(self.lvs.finish());
+        findings.sort_by(|a, b| a.ts.total_cmp(&b.ts).then(a.frames.first().cmp(&b.frames.first())));
+        Report { timeline, findings, frames: self.frames }
+    }
+
+    /// Reads every frame of `source`.
+    pub fn feed_source(&mut self, source: &mut dyn Source) -> anyhow::Result<()> {
+        let mut frame = Frame::default();
+        while source.next_frame(&mut frame)? {
+            self.feed(&frame);
+        }
+        Ok(())
+    }
+}
+
+/// Within one instant, a master event comes before the split brain it starts.
+fn order(e: &report::TimelineEvent) -> (u8, FrameNo) {
+    match e {
+        report::TimelineEvent::Master { frame, .. } => (0, *frame),
+        report::TimelineEvent::SplitBrainEnd { frame, .. } => (1, *frame),
+        report::TimelineEvent::SplitBrainStart { frame, .. } => (2, *frame),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testutil;
+#[cfg(test)]
+mod tests;
