@@ -43,7 +43,7 @@ pub struct ArpTracker {
     /// Last MAC that claimed each address, and the frame.
     bindings: HashMap<Ipv4Addr, ([u8; 6], FrameNo)>,
     /// MACs that answered or announced each address (for LVS VIPs).
-    answers: BTreeMap<Ipv4Addr, Vec<([u8; 6], FrameNo)>>,
+    answers: BTreeMap<Ipv4Addr, Vec<([u8; 6], FrameNo, Micros)>>,
     reported: HashSet<(&'static str, Ipv4Addr, [u8; 6])>,
 }
 
@@ -94,8 +94,8 @@ impl ArpTracker {
         let claims = matches!(kind, Kind::Reply | Kind::Gratuitous | Kind::Announcement);
         if claims {
             let list = self.answers.entry(a.spa).or_default();
-            if list.len() < 16 && !list.iter().any(|(m, _)| *m == a.sha) {
-                list.push((a.sha, no));
+            if list.len() < 16 && !list.iter().any(|(m, _, _)| *m == a.sha) {
+                list.push((a.sha, no, ts));
             }
         }
         if let Some(&e) = self.vips.get(&a.spa) {
@@ -279,9 +279,33 @@ impl ArpTracker {
         }
     }
 
-    /// Which MACs answered for `ip` (for the LVS check of real servers).
-    pub fn answered(&self, ip: Ipv4Addr) -> &[([u8; 6], FrameNo)] {
-        self.answers.get(&ip).map_or(&[], |v| v.as_slice())
+    /// An LVS-DR virtual address answered by anyone but the director: a
+    /// real server without arp_ignore/arp_announce.
+    pub fn real_servers_answering(&mut self, vip: IpAddr, director: [u8; 6]) -> Vec<Finding> {
+        let IpAddr::V4(v4) = vip else { return Vec::new() };
+        let answers = self.answers.get(&v4).cloned().unwrap_or_default();
+        let mut out = Vec::new();
+        for (mac, frame, ts) in answers.into_iter().filter(|(m, _, _)| *m != director && !is_vmac(m)) {
+            if !self.reported.insert(("vip_answered_by_other", v4, mac)) {
+                continue;
+            }
+            out.push(Finding {
+                severity: Severity::Error,
+                kind: "vip_answered_by_other",
+                ts: secs(ts),
+                vrid: None,
+                family: None,
+                frames: vec![frame],
+                message: format!(
+                    "{} answered ARP for the LVS virtual address {vip}, which the director {} serves",
+                    mac_str(&mac),
+                    mac_str(&director)
+                ),
+                cause: Some("a real server with the VIP on lo but without arp_ignore=1 / arp_announce=2: clients that learn its MAC bypass the director".into()),
+                data: json!({"address": vip.to_string(), "mac": mac_str(&mac)}).as_object().cloned().unwrap_or_default(),
+            });
+        }
+        out
     }
 
     pub fn finish(&mut self) -> Vec<Finding> {

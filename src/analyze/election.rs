@@ -10,7 +10,7 @@
 //! - the previous master was still advertising and stops → `preempt`;
 //! - both keep advertising for more than an interval → split brain.
 
-use super::report::{Cause, FrameNo, KeyFields, TimelineEvent, VrKey};
+use super::report::{Cause, FinalMaster, FrameNo, KeyFields, TimelineEvent, VrKey};
 use super::Micros;
 use crate::wire::vrrp;
 use std::collections::BTreeSet;
@@ -385,8 +385,11 @@ impl Election {
     }
 
     /// The master at the end: the highest-ranked router still advertising.
-    pub fn final_master(&self) -> Option<IpAddr> {
-        self.active.iter().max_by_key(|a| (a.prio, a.router)).map(|a| a.router)
+    pub fn final_master(&self) -> FinalMaster {
+        FinalMaster {
+            key: self.key_fields(),
+            router: self.active.iter().max_by_key(|a| (a.prio, a.router)).map(|a| a.router),
+        }
     }
 }
 

@@ -166,6 +166,16 @@ impl LvsTracker {
         }
     }
 
+    /// The virtual addresses the capture shows forwarded in DR mode, with
+    /// the director's MAC: only the director may answer ARP for them.
+    pub fn dr_vips(&self) -> Vec<(IpAddr, [u8; 6])> {
+        self.services
+            .iter()
+            .filter(|((m, _, _), _)| *m == Method::Dr)
+            .filter_map(|((_, vip, _), s)| Some((*vip, s.director?)))
+            .collect()
+    }
+
     pub fn finish(&mut self) -> Vec<Finding> {
         let mut out = Vec::new();
         for ((m, vip, vport), s) in std::mem::take(&mut self.services) {

@@ -11,6 +11,7 @@ mod conformance;
 mod election;
 mod findings;
 mod lvs;
+pub mod text;
 pub mod report;
 
 use crate::capture::{Frame, Source};
@@ -108,9 +109,14 @@ impl Analyzer {
         let mut findings = findings::elections(&self.elections, &self.lints);
         findings.extend(self.arp.finish());
         findings.extend(self.lints.finish());
+        for (vip, director) in self.lvs.dr_vips() {
+            findings.extend(self.arp.real_servers_answering(vip, director));
+        }
         findings.extend(self.lvs.finish());
         findings.sort_by(|a, b| a.ts.total_cmp(&b.ts).then(a.frames.first().cmp(&b.frames.first())));
-        Report { timeline, findings, frames: self.frames }
+        let mut final_masters: Vec<_> = self.elections.iter().map(Election::final_master).collect();
+        final_masters.sort_by_key(|m| (m.key.interface, m.key.vlan, m.key.family, m.key.vrid));
+        Report { timeline, findings, final_masters, frames: self.frames }
     }
 
     /// Reads every frame of `source`.
@@ -121,6 +127,16 @@ impl Analyzer {
         }
         Ok(())
     }
+}
+
+/// Analyses capture files in order, frames numbered across them.
+pub fn analyze_files(paths: &[std::path::PathBuf]) -> anyhow::Result<Report> {
+    let mut a = Analyzer::new();
+    for p in paths {
+        let mut src = crate::capture::file::open(p)?;
+        a.feed_source(src.as_mut())?;
+    }
+    Ok(a.finish())
 }
 
 /// Within one instant, a master event comes before the split brain it starts.

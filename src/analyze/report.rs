@@ -129,11 +129,21 @@ pub struct Finding {
     pub data: serde_json::Map<String, serde_json::Value>,
 }
 
+/// The master of a virtual router when the capture ended: the
+/// highest-priority router still advertising (none if all went silent).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FinalMaster {
+    #[serde(flatten)]
+    pub key: KeyFields,
+    pub router: Option<IpAddr>,
+}
+
 /// Everything the analyzer concluded about a set of captures.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Report {
     pub timeline: Vec<TimelineEvent>,
     pub findings: Vec<Finding>,
+    pub final_masters: Vec<FinalMaster>,
     /// Frames read.
     pub frames: u64,
 }
