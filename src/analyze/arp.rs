@@ -35,7 +35,7 @@ struct GarpWatch {
 #[derive(Debug, Default)]
 pub struct ArpTracker {
     watches: Vec<GarpWatch>,
-    done: Vec<Finding>,
+    done: super::report::Sink,
     /// Virtual addresses seen in adverts, and the election they belong to.
     vips: HashMap<Ipv4Addr, usize>,
     /// MACs of routers that were master at some point.
@@ -312,7 +312,7 @@ impl ArpTracker {
         for w in std::mem::take(&mut self.watches) {
             self.report_garps(w, false);
         }
-        std::mem::take(&mut self.done)
+        std::mem::take(&mut self.done).finish()
     }
 }
 

@@ -75,6 +75,8 @@ struct Ended {
 struct Split {
     routers: Vec<IpAddr>,
     since: Micros,
+    /// The router whose start made the split, and the master it ignored.
+    newcomer: Option<(IpAddr, Option<IpAddr>)>,
 }
 
 /// A change of master, for the failover and GARP findings.
@@ -104,6 +106,8 @@ pub struct SplitBrain {
     pub routers: Vec<IpAddr>,
     pub winner: Option<IpAddr>,
     pub frames: Vec<FrameNo>,
+    /// The router whose start made the split, and the master it ignored.
+    pub newcomer: Option<(IpAddr, Option<IpAddr>)>,
 }
 
 /// The election state of one virtual router.
@@ -121,7 +125,9 @@ pub struct Election {
     /// the speaker's, which a keepalived master does when it hears a lower one.
     reactions: BTreeSet<(IpAddr, IpAddr)>,
     pub timeline: Vec<TimelineEvent>,
-    pub takeovers: Vec<Takeover>,
+    /// Takeovers since the caller last drained them (failover and GARP checks).
+    pub fresh: Vec<Takeover>,
+    last_takeover: Option<(Micros, IpAddr, Option<IpAddr>)>,
     pub split_brains: Vec<SplitBrain>,
 }
 
@@ -137,7 +143,8 @@ impl Election {
             last_advert: None,
             reactions: BTreeSet::new(),
             timeline: Vec::new(),
-            takeovers: Vec::new(),
+            fresh: Vec::new(),
+            last_takeover: None,
             split_brains: Vec::new(),
         }
     }
@@ -164,7 +171,7 @@ impl Election {
 
     /// When the master last changed, if ever.
     pub fn last_change(&self) -> Option<Micros> {
-        self.takeovers.last().map(|t| t.ts)
+        self.last_takeover.map(|(ts, _, _)| ts)
     }
 
     /// Whether `hearer` was seen reacting to `speaker`'s adverts.
@@ -301,7 +308,8 @@ impl Election {
             previous: t.previous,
             frame: t.frame,
         });
-        self.takeovers.push(t);
+        self.last_takeover = Some((t.ts, t.router, t.previous));
+        self.fresh.push(t);
     }
 
     /// Emits the takeovers that waited for a contest to resolve: the
@@ -339,7 +347,8 @@ impl Election {
                 });
                 self.split_frames = self.active.iter().map(|a| a.since_frame).collect();
                 self.split_frames.push(ad.frame);
-                self.split = Some(Split { routers, since: newest });
+                let newcomer = self.last_takeover.map(|(_, r, p)| (r, p));
+                self.split = Some(Split { routers, since: newest, newcomer });
             }
         } else if let Some(split) = self.split.take() {
             let winner = self.active.first().map(|a| a.router);
@@ -357,6 +366,7 @@ impl Election {
                 routers: split.routers,
                 winner,
                 frames: std::mem::take(&mut self.split_frames),
+                newcomer: split.newcomer,
             });
         }
     }
@@ -380,6 +390,7 @@ impl Election {
                 routers: split.routers,
                 winner: None,
                 frames: std::mem::take(&mut self.split_frames),
+                newcomer: split.newcomer,
             });
         }
     }

@@ -2,7 +2,7 @@
 //! should have taken, and each split brain with the cause the packets point to.
 
 use super::conformance::Lints;
-use super::election::{expected_takeover_us, Election, SplitBrain};
+use super::election::{expected_takeover_us, Election, SplitBrain, Takeover};
 use super::report::{Cause, Finding, Severity};
 use super::secs;
 use serde_json::{json, Map, Value};
@@ -11,10 +11,13 @@ use serde_json::{json, Map, Value};
 /// (beyond this fraction of the expectation, and at least 100 ms).
 const TOLERANCE: f64 = 0.25;
 
-pub fn elections(elections: &[Election], lints: &Lints) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for e in elections {
-        for t in e.takeovers.iter().filter(|t| t.cause != Cause::Initial) {
+/// A finding for each takeover but the first master.
+pub fn failover(t: &Takeover) -> Option<Finding> {
+    if t.cause == Cause::Initial {
+        return None;
+    }
+    {
+        {
             let expected = expected_takeover_us(t);
             let mut data = Map::new();
             data.insert("router".into(), json!(t.router.to_string()));
@@ -43,7 +46,7 @@ pub fn elections(elections: &[Election], lints: &Lints) -> Vec<Finding> {
                     cause = Some("faster than Master_Down_Interval: the backup stopped hearing the master before its last adverts seen here (one-way loss)".to_string());
                 }
             }
-            out.push(Finding {
+            Some(Finding {
                 severity,
                 kind: "failover",
                 ts: secs(t.ts),
@@ -53,13 +56,13 @@ pub fn elections(elections: &[Election], lints: &Lints) -> Vec<Finding> {
                 message: format!("VRID {}: {} took over from {prev} {how}{took}{exp}", t.key.vrid, t.router),
                 cause,
                 data,
-            });
-        }
-        for sb in &e.split_brains {
-            out.push(split_brain(sb, e, lints));
+            })
         }
     }
-    out
+}
+
+pub fn split_brains(elections: &[Election], lints: &Lints) -> Vec<Finding> {
+    elections.iter().flat_map(|e| e.split_brains.iter().map(move |sb| split_brain(sb, e, lints))).collect()
 }
 
 fn split_brain(sb: &SplitBrain, e: &Election, lints: &Lints) -> Finding {
@@ -93,15 +96,12 @@ fn split_brain(sb: &SplitBrain, e: &Election, lints: &Lints) -> Finding {
 /// master that hears a lower advert answers at once (keepalived sends an
 /// advert and GARPs), so if the higher one never reacts, neither hears.
 fn one_way_or_both(sb: &SplitBrain, e: &Election) -> String {
-    let start = e.takeovers.iter().filter(|t| t.ts >= sb.since && sb.routers.contains(&t.router)).last();
-    match (start, start.and_then(|t| t.previous)) {
-        (Some(t), Some(prev)) if e.reacted(prev, t.router) => format!(
-            "{} did not hear {prev} (which did hear it and answered at once) — inbound VRRP dropped on {} (firewall), or a one-way multicast loss",
-            t.router, t.router
+    match sb.newcomer {
+        Some((new, Some(prev))) if e.reacted(prev, new) => format!(
+            "{new} did not hear {prev} (which did hear it and answered at once) — inbound VRRP dropped on {new} (firewall), or a one-way multicast loss"
         ),
-        (Some(t), Some(prev)) => format!(
-            "{} and {prev} did not hear each other — VRRP dropped both ways (firewalls on both, or multicast filtered on the switch)",
-            t.router
+        Some((new, Some(prev))) => format!(
+            "{new} and {prev} did not hear each other — VRRP dropped both ways (firewalls on both, or multicast filtered on the switch)"
         ),
         _ => "the routers did not hear each other's adverts".to_string(),
     }

@@ -41,6 +41,7 @@ pub struct Analyzer {
     lints: conformance::Lints,
     arp: arp::ArpTracker,
     lvs: lvs::LvsTracker,
+    sink: report::Sink,
 }
 
 impl Analyzer {
@@ -89,10 +90,12 @@ impl Analyzer {
             other => other.micros(),
         };
         let ad = Advert { ts, frame: no, src: ip.src, mac, prio: repr.priority, version, interval_us };
-        let before = self.elections[i].takeovers.len();
         self.elections[i].advert(&ad);
-        for t in &self.elections[i].takeovers[before..] {
-            self.arp.expect_garps(t, &repr.addrs);
+        for t in std::mem::take(&mut self.elections[i].fresh) {
+            self.arp.expect_garps(&t, &repr.addrs);
+            if let Some(f) = findings::failover(&t) {
+                self.sink.push(f);
+            }
         }
         if ip.family == Family::Ipv4 {
             self.arp.vips(&repr.addrs, i);
@@ -103,16 +106,24 @@ impl Analyzer {
     pub fn finish(mut self) -> Report {
         for e in &mut self.elections {
             e.finish();
+            for t in std::mem::take(&mut e.fresh) {
+                self.arp.expect_garps(&t, &[]);
+                if let Some(f) = findings::failover(&t) {
+                    self.sink.push(f);
+                }
+            }
         }
         let mut timeline: Vec<_> = self.elections.iter().flat_map(|e| e.timeline.iter().cloned()).collect();
         timeline.sort_by(|a, b| a.ts().total_cmp(&b.ts()).then(order(a).cmp(&order(b))));
-        let mut findings = findings::elections(&self.elections, &self.lints);
-        findings.extend(self.arp.finish());
-        findings.extend(self.lints.finish());
+        let mut sink = std::mem::take(&mut self.sink);
+        sink.extend(findings::split_brains(&self.elections, &self.lints));
+        sink.extend(self.arp.finish());
+        sink.extend(self.lints.finish());
         for (vip, director) in self.lvs.dr_vips() {
-            findings.extend(self.arp.real_servers_answering(vip, director));
+            sink.extend(self.arp.real_servers_answering(vip, director));
         }
-        findings.extend(self.lvs.finish());
+        sink.extend(self.lvs.finish());
+        let mut findings = sink.finish();
         findings.sort_by(|a, b| a.ts.total_cmp(&b.ts).then(a.frames.first().cmp(&b.frames.first())));
         let mut final_masters: Vec<_> = self.elections.iter().map(Election::final_master).collect();
         final_masters.sort_by_key(|m| (m.key.interface, m.key.vlan, m.key.family, m.key.vrid));

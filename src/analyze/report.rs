@@ -147,3 +147,54 @@ pub struct Report {
     /// Frames read.
     pub frames: u64,
 }
+
+/// Collects findings, keeping the first [`Sink::PER_KIND`] of each kind and
+/// counting the rest, so that a capture with a million flaps stays small.
+#[derive(Debug, Default)]
+pub struct Sink {
+    kept: Vec<Finding>,
+    per_kind: std::collections::BTreeMap<&'static str, (usize, Finding)>,
+}
+
+impl Sink {
+    pub const PER_KIND: usize = 100;
+
+    pub fn push(&mut self, f: Finding) {
+        let e = self.per_kind.entry(f.kind).or_insert_with(|| (0, f.clone()));
+        e.0 += 1;
+        if e.0 <= Self::PER_KIND {
+            self.kept.push(f);
+        } else {
+            e.1.severity = e.1.severity.max(f.severity);
+        }
+    }
+
+    pub fn extend(&mut self, fs: impl IntoIterator<Item = Finding>) {
+        for f in fs {
+            self.push(f);
+        }
+    }
+
+    /// The kept findings, plus one per kind that overflowed saying how many
+    /// were left out.
+    pub fn finish(mut self) -> Vec<Finding> {
+        for (kind, (n, first)) in self.per_kind {
+            if n > Self::PER_KIND {
+                let mut data = serde_json::Map::new();
+                data.insert("omitted".into(), serde_json::json!(n - Self::PER_KIND));
+                self.kept.push(Finding {
+                    severity: first.severity,
+                    kind,
+                    ts: first.ts,
+                    vrid: first.vrid,
+                    family: first.family,
+                    frames: Vec::new(),
+                    message: format!("… and {} more {kind} findings like these", n - Self::PER_KIND),
+                    cause: None,
+                    data,
+                });
+            }
+        }
+        self.kept
+    }
+}
