@@ -73,7 +73,6 @@ impl ArpTracker {
         bytes: &[u8],
         elections: &[Election],
     ) {
-        self.close_watches(ts);
         let Some(a) = arp::Packet::new_checked(bytes).ok().and_then(|p| p.ether_ipv4()) else {
             return;
         };
@@ -179,8 +178,10 @@ impl ArpTracker {
         }
     }
 
-    fn close_watches(&mut self, now: Micros) {
-        if self.watches.iter().all(|w| now - w.takeover.ts <= GARP_WINDOW_US) {
+    /// Reports the takeovers whose GARP window has passed by `now`.
+    pub fn tick(&mut self, now: Micros) {
+        // Watches are pushed in capture order, so the first is the oldest.
+        if self.watches.first().is_none_or(|w| now - w.takeover.ts <= GARP_WINDOW_US) {
             return;
         }
         let (old, keep): (Vec<_>, Vec<_>) =

@@ -347,7 +347,13 @@ impl Election {
                 });
                 self.split_frames = self.active.iter().map(|a| a.since_frame).collect();
                 self.split_frames.push(ad.frame);
-                let newcomer = self.last_takeover.map(|(_, r, p)| (r, p));
+                let newcomer = self
+                    .active
+                    .iter()
+                    .filter_map(|a| a.pending.as_ref())
+                    .max_by_key(|t| (t.ts, t.frame))
+                    .map(|t| (t.router, t.previous))
+                    .or(self.last_takeover.map(|(_, r, p)| (r, p)));
                 self.split = Some(Split { routers, since: newest, newcomer });
             }
         } else if let Some(split) = self.split.take() {

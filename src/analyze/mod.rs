@@ -54,6 +54,7 @@ impl Analyzer {
         let no = self.frames;
         let ts = frame.ts.as_micros();
         let d = decode(frame.linktype, &frame.data);
+        self.arp.tick(ts);
         if let Some((ip, bytes)) = d.vrrp() {
             self.vrrp(no, ts, frame.interface, &d, ip, bytes);
         } else if let Some(bytes) = d.arp() {

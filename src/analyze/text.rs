@@ -51,14 +51,14 @@ pub fn timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     for events in by_vr.values() {
         let key = events[0].key();
         writeln!(out, "{}", vr_title(key))?;
-        writeln!(out, "  {:<26}  {:<20}  {:>4}  {:<8}  {:>12}  {:>7}  previous", "time (UTC)", "master", "prio", "cause", "takeover", "frame")?;
+        writeln!(out, "  {:<26}  {:<26}  {:>4}  {:<8}  {:>12}  {:>7}  previous", "time (UTC)", "master", "prio", "cause", "takeover", "frame")?;
         for e in events {
             match e {
                 TimelineEvent::Master { ts, router, prio, cause, takeover_s, previous, frame, .. } => {
                     let took = takeover_s.map_or("-".to_string(), |t| format!("{t:.6}s"));
                     let prev = previous.map_or("-".to_string(), |p| p.to_string());
                     let cause = serde_json::to_value(cause).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-                    writeln!(out, "  {:<26}  {:<20}  {prio:>4}  {cause:<8}  {took:>12}  {frame:>7}  {prev}", utc(*ts), router.to_string())?;
+                    writeln!(out, "  {:<26}  {:<26}  {prio:>4}  {cause:<8}  {took:>12}  {frame:>7}  {prev}", utc(*ts), router.to_string())?;
                 }
                 TimelineEvent::SplitBrainStart { ts, routers, frame, .. } => {
                     let list: Vec<String> = routers.iter().map(|r| r.to_string()).collect();
