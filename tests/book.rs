@@ -30,7 +30,11 @@ fn console_blocks(lines: &[&str]) -> Vec<Block> {
 }
 
 fn run(cmd: &str, root: &Path, bin_dir: &Path) -> String {
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let out = Command::new("sh")
         .arg("-c")
         .arg(format!("{cmd} 2>&1"))
@@ -72,9 +76,15 @@ fn book_outputs_are_current() {
     let bin_dir = bin.parent().unwrap().to_path_buf();
     let update = std::env::var("BOOK_UPDATE").is_ok();
     let mut stale = Vec::new();
-    let mut chapters: Vec<_> = std::fs::read_dir(root.join("book/src")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut chapters: Vec<_> = std::fs::read_dir(root.join("book/src"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     chapters.sort();
-    for ch in chapters.iter().filter(|p| p.extension().is_some_and(|e| e == "md")) {
+    for ch in chapters
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+    {
         let text = std::fs::read_to_string(ch).unwrap();
         let fresh = regenerate(&text, &root, &bin_dir);
         if fresh != text {
@@ -93,7 +103,11 @@ fn book_outputs_are_current() {
             }
         }
     }
-    assert!(stale.is_empty(), "book output is stale; run BOOK_UPDATE=1 cargo test --test book\n{}", stale.join("\n"));
+    assert!(
+        stale.is_empty(),
+        "book output is stale; run BOOK_UPDATE=1 cargo test --test book\n{}",
+        stale.join("\n")
+    );
 }
 
 #[test]
@@ -103,7 +117,10 @@ fn every_chapter_is_in_the_summary() {
     for e in std::fs::read_dir(&root).unwrap() {
         let name = e.unwrap().file_name().into_string().unwrap();
         if name.ends_with(".md") && name != "SUMMARY.md" {
-            assert!(summary.contains(&format!("({name})")), "{name} is not in SUMMARY.md");
+            assert!(
+                summary.contains(&format!("({name})")),
+                "{name} is not in SUMMARY.md"
+            );
         }
     }
 }
@@ -115,5 +132,8 @@ fn console_blocks_are_found() {
     let blocks = console_blocks(&lines);
     assert_eq!((blocks[0].start, blocks[0].end), (1, 4));
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    assert_eq!(regenerate(text, &root, &root), "a\n```console\n$ echo hi\nhi\n```\nb\n");
+    assert_eq!(
+        regenerate(text, &root, &root),
+        "a\n```console\n$ echo hi\nhi\n```\nb\n"
+    );
 }

@@ -8,8 +8,9 @@ use super::report::{Cause, Finding, FrameNo, Severity};
 use super::{mac_str, secs, Micros};
 use crate::wire::arp::{self, Kind};
 use crate::wire::decode::Decoded;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// How long after a takeover GARPs are counted: keepalived's second burst
@@ -51,18 +52,44 @@ impl ArpTracker {
     pub fn vips(&mut self, addrs: &[IpAddr], election: usize) {
         for a in addrs {
             if let IpAddr::V4(v4) = a {
-                self.vips.insert(*v4, election);
+                if self.vips.get(v4) != Some(&election) {
+                    self.vips.insert(*v4, election);
+                }
             }
         }
     }
 
     pub fn expect_garps(&mut self, t: &Takeover, addrs: &[IpAddr]) {
         self.router_macs.insert(t.mac);
-        let vips: Vec<Ipv4Addr> = addrs.iter().filter_map(|a| if let IpAddr::V4(v) = a { Some(*v) } else { None }).collect();
+        let vips: Vec<Ipv4Addr> = addrs
+            .iter()
+            .filter_map(|a| {
+                if let IpAddr::V4(v) = a {
+                    Some(*v)
+                } else {
+                    None
+                }
+            })
+            .collect();
         if vips.is_empty() {
             return;
         }
-        self.watches.push(GarpWatch { takeover: t.clone(), vips, offsets: Vec::new(), frames: Vec::new(), wrong: Vec::new() });
+        // A GARP belongs to the latest takeover of its address: the next
+        // takeover ends the previous one's window.
+        let (superseded, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.watches)
+            .into_iter()
+            .partition(|w| w.vips.iter().any(|v| vips.contains(v)));
+        self.watches = keep;
+        for w in superseded {
+            self.report_garps(w, true);
+        }
+        self.watches.push(GarpWatch {
+            takeover: t.clone(),
+            vips,
+            offsets: Vec::new(),
+            frames: Vec::new(),
+            wrong: Vec::new(),
+        });
     }
 
     pub fn arp(
@@ -73,7 +100,10 @@ impl ArpTracker {
         bytes: &[u8],
         elections: &[Election],
     ) {
-        let Some(a) = arp::Packet::new_checked(bytes).ok().and_then(|p| p.ether_ipv4()) else {
+        let Some(a) = arp::Packet::new_checked(bytes)
+            .ok()
+            .and_then(|p| p.ether_ipv4())
+        else {
             return;
         };
         let kind = a.kind();
@@ -84,7 +114,7 @@ impl ArpTracker {
                     if a.sha == w.takeover.mac || eth_src == w.takeover.mac {
                         w.offsets.push(ts - w.takeover.ts);
                         w.frames.push(no);
-                    } else {
+                    } else if w.wrong.len() < 10 {
                         w.wrong.push((no, a.sha));
                     }
                 }
@@ -114,10 +144,15 @@ impl ArpTracker {
         if e.masters().any(|(_, m)| m == mac) || is_vmac(&mac) {
             return;
         }
-        if e.last_change().is_some_and(|c| ts - c < TRANSITION_US && ts >= c) {
+        if e.last_change()
+            .is_some_and(|c| ts - c < TRANSITION_US && ts >= c)
+        {
             return;
         }
-        let master: Vec<String> = e.masters().map(|(ip, m)| format!("{ip} ({})", mac_str(&m))).collect();
+        let master: Vec<String> = e
+            .masters()
+            .map(|(ip, m)| format!("{ip} ({})", mac_str(&m)))
+            .collect();
         let (kind, sev, msg, cause) = if self.router_macs.contains(&mac) {
             (
                 "stale_vip_owner",
@@ -143,7 +178,10 @@ impl ArpTracker {
                 frames: vec![no],
                 message: msg,
                 cause: Some(cause.into()),
-                data: json!({"address": vip.to_string(), "mac": mac_str(&mac)}).as_object().cloned().unwrap_or_default(),
+                data: json!({"address": vip.to_string(), "mac": mac_str(&mac)})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
             });
         }
     }
@@ -181,19 +219,35 @@ impl ArpTracker {
     /// Reports the takeovers whose GARP window has passed by `now`.
     pub fn tick(&mut self, now: Micros) {
         // Watches are pushed in capture order, so the first is the oldest.
-        if self.watches.first().is_none_or(|w| now - w.takeover.ts <= GARP_WINDOW_US) {
+        if self
+            .watches
+            .first()
+            .is_none_or(|w| now - w.takeover.ts <= GARP_WINDOW_US)
+        {
             return;
         }
-        let (old, keep): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.watches).into_iter().partition(|w| now - w.takeover.ts > GARP_WINDOW_US);
-        self.watches = keep;
-        for w in old {
+        let expired = self
+            .watches
+            .iter()
+            .take_while(|w| now - w.takeover.ts > GARP_WINDOW_US)
+            .count();
+        for w in self.watches.drain(..expired).collect::<Vec<_>>() {
             self.report_garps(w, true);
         }
     }
 
     fn report_garps(&mut self, w: GarpWatch, complete: bool) {
         let t = &w.takeover;
+        let kind = match (w.offsets.first(), t.cause) {
+            (None, Cause::Initial) => None,
+            (None, _) => Some("garp_missing"),
+            (Some(_), _) => Some("garp_after_takeover"),
+        };
+        let wanted = kind.is_some_and(|k| self.done.wants(k));
+        let late = w.offsets.first().is_some_and(|&o| o > GARP_LATE_US);
+        if !wanted && !late && w.wrong.is_empty() {
+            return;
+        }
         let vips: Vec<String> = w.vips.iter().map(|v| v.to_string()).collect();
         let offsets: Vec<f64> = w.offsets.iter().take(256).map(|&o| secs(o)).collect();
         let first_burst = w.offsets.iter().filter(|&&o| o <= GARP_LATE_US).count();
@@ -212,20 +266,27 @@ impl ArpTracker {
             .cloned()
             .unwrap_or_default()
         };
-        let base = |severity, kind, frames: Vec<FrameNo>, message: String, cause: Option<String>| Finding {
-            severity,
-            kind,
-            ts: secs(t.ts),
-            vrid: Some(t.key.vrid),
-            family: Some(t.key.family),
-            frames,
-            message,
-            cause,
-            data: data(w.offsets.len()),
+        let base =
+            |severity, kind, frames: Vec<FrameNo>, message: String, cause: Option<String>| {
+                Finding {
+                    severity,
+                    kind,
+                    ts: secs(t.ts),
+                    vrid: Some(t.key.vrid),
+                    family: Some(t.key.family),
+                    frames,
+                    message,
+                    cause,
+                    data: data(w.offsets.len()),
+                }
+            };
+        let tail = if complete {
+            ""
+        } else {
+            " (the capture ends within 10 s of the takeover)"
         };
-        let tail = if complete { "" } else { " (the capture ends within 10 s of the takeover)" };
         if w.offsets.is_empty() {
-            if t.cause != Cause::Initial {
+            if wanted {
                 self.done.push(base(
                     Severity::Warn,
                     "garp_missing",
@@ -238,7 +299,8 @@ impl ArpTracker {
             let later = w.offsets.len() - first_burst;
             let mut frames = vec![t.frame];
             frames.extend(w.frames.iter().take(10));
-            self.done.push(base(
+            if wanted {
+                self.done.push(base(
                 Severity::Info,
                 "garp_after_takeover",
                 frames,
@@ -252,13 +314,18 @@ impl ArpTracker {
                     later
                 ),
                 None,
-            ));
+                ));
+            }
             if w.offsets[0] > GARP_LATE_US {
                 self.done.push(base(
                     Severity::Warn,
                     "garp_late",
                     vec![t.frame, w.frames[0]],
-                    format!("{}'s first gratuitous ARP came {:.3} s after it became master", t.router, secs(w.offsets[0])),
+                    format!(
+                        "{}'s first gratuitous ARP came {:.3} s after it became master",
+                        t.router,
+                        secs(w.offsets[0])
+                    ),
                     Some("traffic to the VIP keeps going to the old MAC until then".into()),
                 ));
             }
@@ -283,10 +350,15 @@ impl ArpTracker {
     /// An LVS-DR virtual address answered by anyone but the director: a
     /// real server without arp_ignore/arp_announce.
     pub fn real_servers_answering(&mut self, vip: IpAddr, director: [u8; 6]) -> Vec<Finding> {
-        let IpAddr::V4(v4) = vip else { return Vec::new() };
+        let IpAddr::V4(v4) = vip else {
+            return Vec::new();
+        };
         let answers = self.answers.get(&v4).cloned().unwrap_or_default();
         let mut out = Vec::new();
-        for (mac, frame, ts) in answers.into_iter().filter(|(m, _, _)| *m != director && !is_vmac(m)) {
+        for (mac, frame, ts) in answers
+            .into_iter()
+            .filter(|(m, _, _)| *m != director && !is_vmac(m))
+        {
             if !self.reported.insert(("vip_answered_by_other", v4, mac)) {
                 continue;
             }

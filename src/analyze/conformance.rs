@@ -71,7 +71,17 @@ impl Lints {
     ) {
         let agg = self.aggs.entry((kind, router, vrid)).or_insert_with(|| {
             let (message, cause, data) = make();
-            Agg { severity, ts, frames: Vec::new(), count: 0, vrid: Some(vrid), family, message, cause, data }
+            Agg {
+                severity,
+                ts,
+                frames: Vec::new(),
+                count: 0,
+                vrid: Some(vrid),
+                family,
+                message,
+                cause,
+                data,
+            }
         });
         agg.count += 1;
         if agg.frames.len() < 5 {
@@ -80,9 +90,22 @@ impl Lints {
     }
 
     pub fn truncated(&mut self, no: FrameNo, ts: Micros, src: IpAddr) {
-        self.note("vrrp_truncated", src, 0, Severity::Warn, no, ts, None, || {
-            (format!("VRRP packet from {src} shorter than the 8-byte header"), None, Map::new())
-        });
+        self.note(
+            "vrrp_truncated",
+            src,
+            0,
+            Severity::Warn,
+            no,
+            ts,
+            None,
+            || {
+                (
+                    format!("VRRP packet from {src} shorter than the 8-byte header"),
+                    None,
+                    Map::new(),
+                )
+            },
+        );
     }
 
     pub fn malformed(&mut self, no: FrameNo, ts: Micros, src: IpAddr, p: &vrrp::Packet<&[u8]>) {
@@ -131,19 +154,61 @@ impl Lints {
                 )
             });
         } else if repr.version() == 2 && actual + vrrp::AUTH_DATA_LEN == claimed {
-            self.note("auth_data_missing", src, vrid, Severity::Info, no, ts, fam, || {
-                (format!("VRRPv2 from {src} without the 8 bytes of authentication data"), None, Map::new())
-            });
+            self.note(
+                "auth_data_missing",
+                src,
+                vrid,
+                Severity::Info,
+                no,
+                ts,
+                fam,
+                || {
+                    (
+                        format!("VRRPv2 from {src} without the 8 bytes of authentication data"),
+                        None,
+                        Map::new(),
+                    )
+                },
+            );
         }
         if repr.version() == 3 && p.reserved() != 0 {
-            self.note("reserved_bits", src, vrid, Severity::Warn, no, ts, fam, || {
-                (format!("VRRPv3 from {src} with reserved bits set ({:#x})", p.reserved()), None, Map::new())
-            });
+            self.note(
+                "reserved_bits",
+                src,
+                vrid,
+                Severity::Warn,
+                no,
+                ts,
+                fam,
+                || {
+                    (
+                        format!(
+                            "VRRPv3 from {src} with reserved bits set ({:#x})",
+                            p.reserved()
+                        ),
+                        None,
+                        Map::new(),
+                    )
+                },
+            );
         }
         if repr.interval.micros() == 0 {
-            self.note("interval_zero", src, vrid, Severity::Warn, no, ts, fam, || {
-                (format!("VRRP from {src} advertises an interval of 0"), None, Map::new())
-            });
+            self.note(
+                "interval_zero",
+                src,
+                vrid,
+                Severity::Warn,
+                no,
+                ts,
+                fam,
+                || {
+                    (
+                        format!("VRRP from {src} advertises an interval of 0"),
+                        None,
+                        Map::new(),
+                    )
+                },
+            );
         }
         match variant {
             None => {
@@ -191,7 +256,11 @@ impl Lints {
             // Keep the first frame; track changes of configuration.
             Some(c) => {
                 let (first_frame, first_ts) = (c.first_frame, c.first_ts);
-                *c = RouterConf { first_frame, first_ts, ..conf };
+                *c = RouterConf {
+                    first_frame,
+                    first_ts,
+                    ..conf
+                };
             }
             None => {
                 routers.insert(src, conf);
@@ -201,32 +270,83 @@ impl Lints {
 
     /// The configuration differences between the routers of `key`.
     pub fn mismatches(&self, key: &VrKey) -> Vec<Mismatch> {
-        let Some(routers) = self.confs.get(key) else { return Vec::new() };
+        let Some(routers) = self.confs.get(key) else {
+            return Vec::new();
+        };
         let list: Vec<(&IpAddr, &RouterConf)> = routers.iter().collect();
         let mut out = Vec::new();
         for (i, (a, ca)) in list.iter().enumerate() {
             for (b, cb) in &list[i + 1..] {
-                let mut push = |kind, what: String| out.push(Mismatch { kind, a: **a, b: **b, what });
+                let mut push = |kind, what: String| {
+                    out.push(Mismatch {
+                        kind,
+                        a: **a,
+                        b: **b,
+                        what,
+                    })
+                };
                 if ca.version != cb.version {
-                    push("version_mismatch", format!("{a} speaks VRRPv{}, {b} VRRPv{}", ca.version, cb.version));
+                    push(
+                        "version_mismatch",
+                        format!("{a} speaks VRRPv{}, {b} VRRPv{}", ca.version, cb.version),
+                    );
                 }
                 if ca.interval != cb.interval {
                     push(
                         "interval_mismatch",
-                        format!("{a} advertises every {} s, {b} every {} s", secs(ca.interval.micros() as i64), secs(cb.interval.micros() as i64)),
+                        format!(
+                            "{a} advertises every {} s, {b} every {} s",
+                            secs(ca.interval.micros() as i64),
+                            secs(cb.interval.micros() as i64)
+                        ),
                     );
                 }
-                if let (Auth::V2 { auth_type: ta, data: da }, Auth::V2 { auth_type: tb, data: db }) = (&ca.auth, &cb.auth) {
+                if let (
+                    Auth::V2 {
+                        auth_type: ta,
+                        data: da,
+                    },
+                    Auth::V2 {
+                        auth_type: tb,
+                        data: db,
+                    },
+                ) = (&ca.auth, &cb.auth)
+                {
                     if ta != tb {
-                        push("auth_mismatch", format!("{a} uses auth type {}, {b} auth type {}", u8::from(*ta), u8::from(*tb)));
+                        push(
+                            "auth_mismatch",
+                            format!(
+                                "{a} uses auth type {}, {b} auth type {}",
+                                u8::from(*ta),
+                                u8::from(*tb)
+                            ),
+                        );
                     } else if *ta == AuthType::Simple && da != db {
-                        push("auth_mismatch", format!("{a} and {b} send different passwords ({} vs {})", pass(da), pass(db)));
+                        push(
+                            "auth_mismatch",
+                            format!(
+                                "{a} and {b} send different passwords ({} vs {})",
+                                pass(da),
+                                pass(db)
+                            ),
+                        );
                     }
                 }
                 if ca.vips != cb.vips {
                     let disjoint = ca.vips.iter().all(|v| !cb.vips.contains(v));
-                    let kind = if disjoint { "vrid_collision" } else { "vip_mismatch" };
-                    push(kind, format!("{a} advertises {}, {b} advertises {}", list_ips(&ca.vips), list_ips(&cb.vips)));
+                    let kind = if disjoint {
+                        "vrid_collision"
+                    } else {
+                        "vip_mismatch"
+                    };
+                    push(
+                        kind,
+                        format!(
+                            "{a} advertises {}, {b} advertises {}",
+                            list_ips(&ca.vips),
+                            list_ips(&cb.vips)
+                        ),
+                    );
                 }
                 if ca.variant.is_some() && cb.variant.is_some() && ca.variant != cb.variant {
                     push(
@@ -248,7 +368,11 @@ impl Lints {
             .into_iter()
             .map(|((kind, _, _), mut a)| {
                 a.data.insert("count".into(), json!(a.count));
-                let message = if a.count > 1 { format!("{} ({} packets)", a.message, a.count) } else { a.message };
+                let message = if a.count > 1 {
+                    format!("{} ({} packets)", a.message, a.count)
+                } else {
+                    a.message
+                };
                 Finding {
                     severity: a.severity,
                     kind,
@@ -266,7 +390,9 @@ impl Lints {
         for key in keys {
             for m in self.mismatches(&key) {
                 let first = |r: &IpAddr| self.confs[&key][r].first_frame;
-                let ts = self.confs[&key][&m.a].first_ts.max(self.confs[&key][&m.b].first_ts);
+                let ts = self.confs[&key][&m.a]
+                    .first_ts
+                    .max(self.confs[&key][&m.b].first_ts);
                 let (severity, cause) = match m.kind {
                     "vrid_collision" => (Severity::Error, "two clusters share one VRID on this segment (keepalived #2444): give each its own virtual_router_id"),
                     "auth_mismatch" => (Severity::Error, "keepalived ignores adverts with another password (\"received an invalid passwd!\"): both become master"),
@@ -302,7 +428,10 @@ fn sorted(addrs: &[IpAddr]) -> Vec<IpAddr> {
 }
 
 fn list_ips(v: &[IpAddr]) -> String {
-    v.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",")
+    v.iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn pass(d: &Option<[u8; 8]>) -> String {

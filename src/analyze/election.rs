@@ -10,7 +10,7 @@
 //! - the previous master was still advertising and stops → `preempt`;
 //! - both keep advertising for more than an interval → split brain.
 
-use super::report::{Cause, FinalMaster, FrameNo, KeyFields, TimelineEvent, VrKey};
+use super::report::{Cause, FinalMaster, FrameNo, KeyFields, Mac, TimelineEvent, VrKey};
 use super::Micros;
 use crate::wire::vrrp;
 use std::collections::BTreeSet;
@@ -245,20 +245,40 @@ impl Election {
     }
 
     fn start(&mut self, ad: &Advert) {
-        let live = self.active.iter().max_by_key(|a| (a.prio, a.router)).cloned();
+        let live = self
+            .active
+            .iter()
+            .max_by_key(|a| (a.prio, a.router))
+            .cloned();
         let (cause, takeover_us, previous, master_interval_us) = match (&live, self.ended) {
             (Some(m), _) => {
                 let outranks = ad.prio > m.prio || (ad.prio == m.prio && ad.src > m.router);
                 // A lower router that starts while the master is alive did not
                 // hear it: its own timer ran out. The split brain shows later.
-                let cause = if outranks { Cause::Preempt } else { Cause::Timeout };
-                let trigger = m.prio_fell_at.filter(|&(_, p)| p < ad.prio).map(|(at, _)| at);
+                let cause = if outranks {
+                    Cause::Preempt
+                } else {
+                    Cause::Timeout
+                };
+                let trigger = m
+                    .prio_fell_at
+                    .filter(|&(_, p)| p < ad.prio)
+                    .map(|(at, _)| at);
                 let took = trigger.filter(|_| outranks).map(|t| (ad.ts - t) as u64);
                 (cause, took, Some(m.router), m.interval_us)
             }
             (None, Some(e)) if e.router != ad.src => {
-                let cause = if e.resigned { Cause::Resign } else { Cause::Timeout };
-                (cause, Some((ad.ts - e.at) as u64), Some(e.router), e.interval_us)
+                let cause = if e.resigned {
+                    Cause::Resign
+                } else {
+                    Cause::Timeout
+                };
+                (
+                    cause,
+                    Some((ad.ts - e.at) as u64),
+                    Some(e.router),
+                    e.interval_us,
+                )
             }
             // The same router is back: a restart, not a takeover.
             (None, Some(e)) => (Cause::Initial, None, Some(e.router), ad.interval_us),
@@ -301,7 +321,7 @@ impl Election {
             ts: super::secs(t.ts),
             key: self.key_fields(),
             router: t.router,
-            mac: super::mac_str(&t.mac),
+            mac: Mac(t.mac),
             prio: t.prio,
             cause: t.cause,
             takeover_s: t.takeover_us.map(|us| us as f64 / 1e6),
@@ -318,7 +338,11 @@ impl Election {
         if !(all || self.active.len() == 1) {
             return;
         }
-        let mut ready: Vec<Takeover> = self.active.iter_mut().filter_map(|a| a.pending.take()).collect();
+        let mut ready: Vec<Takeover> = self
+            .active
+            .iter_mut()
+            .filter_map(|a| a.pending.take())
+            .collect();
         ready.sort_by_key(|t| (t.ts, t.frame));
         for t in ready {
             self.emit(t);
@@ -330,8 +354,10 @@ impl Election {
     fn update_split(&mut self, ad: &Advert) {
         if self.active.len() >= 2 {
             let newest = self.active.iter().map(|a| a.since).max().unwrap_or(ad.ts);
-            let both_kept_on =
-                self.active.iter().all(|a| a.last > newest && a.last - newest >= a.interval_us as Micros);
+            let both_kept_on = self
+                .active
+                .iter()
+                .all(|a| a.last > newest && a.last - newest >= a.interval_us as Micros);
             if self.split.is_some() {
                 self.split_frames.push(ad.frame);
             } else if both_kept_on {
@@ -354,7 +380,11 @@ impl Election {
                     .max_by_key(|t| (t.ts, t.frame))
                     .map(|t| (t.router, t.previous))
                     .or(self.last_takeover.map(|(_, r, p)| (r, p)));
-                self.split = Some(Split { routers, since: newest, newcomer });
+                self.split = Some(Split {
+                    routers,
+                    since: newest,
+                    newcomer,
+                });
             }
         } else if let Some(split) = self.split.take() {
             let winner = self.active.first().map(|a| a.router);
@@ -405,7 +435,11 @@ impl Election {
     pub fn final_master(&self) -> FinalMaster {
         FinalMaster {
             key: self.key_fields(),
-            router: self.active.iter().max_by_key(|a| (a.prio, a.router)).map(|a| a.router),
+            router: self
+                .active
+                .iter()
+                .max_by_key(|a| (a.prio, a.router))
+                .map(|a| a.router),
         }
     }
 }
@@ -416,7 +450,9 @@ pub fn expected_takeover_us(t: &Takeover) -> Option<u64> {
     match t.cause {
         Cause::Resign => Some(vrrp::skew_time_us(t.version, t.prio, int)),
         Cause::Timeout => Some(vrrp::master_down_us(t.version, t.prio, int)),
-        Cause::Preempt => t.takeover_us.map(|_| vrrp::master_down_us(t.version, t.prio, int)),
+        Cause::Preempt => t
+            .takeover_us
+            .map(|_| vrrp::master_down_us(t.version, t.prio, int)),
         Cause::Initial => None,
     }
 }

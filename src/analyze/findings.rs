@@ -22,17 +22,30 @@ pub fn failover(t: &Takeover) -> Option<Finding> {
             let mut data = Map::new();
             data.insert("router".into(), json!(t.router.to_string()));
             data.insert("cause".into(), json!(t.cause));
-            data.insert("takeover_s".into(), json!(t.takeover_us.map(|u| secs(u as i64))));
+            data.insert(
+                "takeover_s".into(),
+                json!(t.takeover_us.map(|u| secs(u as i64))),
+            );
             data.insert("expected_s".into(), json!(expected.map(|u| secs(u as i64))));
-            let prev = t.previous.map_or_else(|| "nobody".to_string(), |p| p.to_string());
+            let prev = t
+                .previous
+                .map_or_else(|| "nobody".to_string(), |p| p.to_string());
             let how = match t.cause {
                 Cause::Resign => "after the master resigned (priority 0)",
                 Cause::Timeout => "after the master went silent",
                 Cause::Preempt => "by preemption (higher priority)",
                 Cause::Initial => "",
             };
-            let took = t.takeover_us.map_or(String::new(), |u| format!(" in {:.6} s", secs(u as i64)));
-            let exp = expected.map_or(String::new(), |u| format!(" (keepalived expects {:.6} s for priority {})", secs(u as i64), t.prio));
+            let took = t
+                .takeover_us
+                .map_or(String::new(), |u| format!(" in {:.6} s", secs(u as i64)));
+            let exp = expected.map_or(String::new(), |u| {
+                format!(
+                    " (keepalived expects {:.6} s for priority {})",
+                    secs(u as i64),
+                    t.prio
+                )
+            });
             let mut severity = Severity::Info;
             let mut cause = None;
             if let (Some(got), Some(want)) = (t.takeover_us, expected) {
@@ -53,7 +66,10 @@ pub fn failover(t: &Takeover) -> Option<Finding> {
                 vrid: Some(t.key.vrid),
                 family: Some(t.key.family),
                 frames: vec![t.frame],
-                message: format!("VRID {}: {} took over from {prev} {how}{took}{exp}", t.key.vrid, t.router),
+                message: format!(
+                    "VRID {}: {} took over from {prev} {how}{took}{exp}",
+                    t.key.vrid, t.router
+                ),
                 cause,
                 data,
             })
@@ -62,21 +78,37 @@ pub fn failover(t: &Takeover) -> Option<Finding> {
 }
 
 pub fn split_brains(elections: &[Election], lints: &Lints) -> Vec<Finding> {
-    elections.iter().flat_map(|e| e.split_brains.iter().map(move |sb| split_brain(sb, e, lints))).collect()
+    elections
+        .iter()
+        .flat_map(|e| {
+            e.split_brains
+                .iter()
+                .map(move |sb| split_brain(sb, e, lints))
+        })
+        .collect()
 }
 
 fn split_brain(sb: &SplitBrain, e: &Election, lints: &Lints) -> Finding {
     let routers: Vec<String> = sb.routers.iter().map(|r| r.to_string()).collect();
-    let dur = sb.until.map_or_else(|| "until the end of the capture".to_string(), |u| format!("for {:.3} s", secs(u - sb.since)));
+    let dur = sb.until.map_or_else(
+        || "until the end of the capture".to_string(),
+        |u| format!("for {:.3} s", secs(u - sb.since)),
+    );
     let mismatches = lints.mismatches(e.key());
-    let cause = if let Some(m) = mismatches.iter().find(|m| sb.routers.contains(&m.a) && sb.routers.contains(&m.b)) {
+    let cause = if let Some(m) = mismatches
+        .iter()
+        .find(|m| sb.routers.contains(&m.a) && sb.routers.contains(&m.b))
+    {
         format!("{} — they discard each other's adverts", m.what)
     } else {
         one_way_or_both(sb, e)
     };
     let mut data = Map::new();
     data.insert("routers".into(), Value::from(routers.clone()));
-    data.insert("duration_s".into(), json!(sb.until.map(|u| secs(u - sb.since))));
+    data.insert(
+        "duration_s".into(),
+        json!(sb.until.map(|u| secs(u - sb.since))),
+    );
     data.insert("winner".into(), json!(sb.winner.map(|w| w.to_string())));
     Finding {
         severity: Severity::Error,
@@ -85,7 +117,11 @@ fn split_brain(sb: &SplitBrain, e: &Election, lints: &Lints) -> Finding {
         vrid: Some(sb.key.vrid),
         family: Some(sb.key.family),
         frames: sb.frames.iter().copied().take(10).collect(),
-        message: format!("VRID {}: split brain, {} all master {dur}", sb.key.vrid, routers.join(" and ")),
+        message: format!(
+            "VRID {}: split brain, {} all master {dur}",
+            sb.key.vrid,
+            routers.join(" and ")
+        ),
         cause: Some(cause),
         data,
     }

@@ -11,8 +11,8 @@
 
 use super::report::{Finding, FrameNo, Severity};
 use super::{mac_str, secs, Micros};
-use crate::wire::decode::{decode, Decoded};
 use crate::capture::LinkType;
+use crate::wire::decode::{decode, Decoded};
 use serde_json::{json, Map};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -85,7 +85,12 @@ fn l4(proto: u8, p: &[u8]) -> Option<L4> {
             seq: u32::from_be_bytes([p[4], p[5], p[6], p[7]]),
             syn: p[13] & 0x12 == 0x02,
         }),
-        17 if p.len() >= 8 => Some(L4 { sport: port(0)?, dport: port(2)?, seq: u32::from(port(4)?), syn: true }),
+        17 if p.len() >= 8 => Some(L4 {
+            sport: port(0)?,
+            dport: port(2)?,
+            seq: u32::from(port(4)?),
+            syn: true,
+        }),
         _ => None,
     }
 }
@@ -93,22 +98,46 @@ fn l4(proto: u8, p: &[u8]) -> Option<L4> {
 impl LvsTracker {
     pub fn ip(&mut self, no: FrameNo, ts: Micros, d: &Decoded) {
         let Some(ip) = d.ip() else { return };
-        let Some((eth_src, eth_dst)) = d.macs() else { return };
+        let Some((eth_src, eth_dst)) = d.macs() else {
+            return;
+        };
         if ip.proto == 4 {
             // IP-in-IP: the inner packet is a client packet tunnelled to ip.dst.
             let inner = decode(LinkType::Raw, ip.payload);
             if let Some(iip) = inner.ip() {
                 if let Some(t) = l4(iip.proto, iip.payload) {
-                    let id = PacketId { src: iip.src, sport: t.sport, ipid: ipid(iip.header), proto: iip.proto, seq: t.seq };
+                    let id = PacketId {
+                        src: iip.src,
+                        sport: t.sport,
+                        ipid: ipid(iip.header),
+                        proto: iip.proto,
+                        seq: t.seq,
+                    };
                     if let Some(first) = self.seen.get(&id).cloned() {
-                        self.forwarded(Method::Tun, &first, no, eth_src, ip.dst.to_string(), iip.dst, t.dport);
+                        self.forwarded(
+                            Method::Tun,
+                            &first,
+                            no,
+                            eth_src,
+                            ip.dst.to_string(),
+                            iip.dst,
+                            t.dport,
+                        );
                     }
                 }
             }
             return;
         }
-        let Some(t) = l4(ip.proto, ip.payload) else { return };
-        let id = PacketId { src: ip.src, sport: t.sport, ipid: ipid(ip.header), proto: ip.proto, seq: t.seq };
+        let Some(t) = l4(ip.proto, ip.payload) else {
+            return;
+        };
+        let id = PacketId {
+            src: ip.src,
+            sport: t.sport,
+            ipid: ipid(ip.header),
+            proto: ip.proto,
+            seq: t.seq,
+        };
         match self.seen.get(&id).cloned() {
             Some(first) if ts - first.ts <= FORWARD_US && eth_dst != first.eth_dst => {
                 if first.dst == ip.dst && first.dport == t.dport {
@@ -117,7 +146,15 @@ impl LvsTracker {
                         if hops >= 2 {
                             self.bounce(first.eth_dst, eth_dst, no, ts);
                         }
-                        self.forwarded(Method::Dr, &first, no, eth_src, mac_str(&eth_dst), ip.dst, t.dport);
+                        self.forwarded(
+                            Method::Dr,
+                            &first,
+                            no,
+                            eth_src,
+                            mac_str(&eth_dst),
+                            ip.dst,
+                            t.dport,
+                        );
                         if let Some(s) = self.seen.get_mut(&id) {
                             s.eth_src = eth_src;
                             s.eth_dst = eth_dst;
@@ -126,7 +163,15 @@ impl LvsTracker {
                         }
                     }
                 } else {
-                    self.forwarded(Method::Nat, &first, no, eth_src, ip.dst.to_string(), first.dst, first.dport);
+                    self.forwarded(
+                        Method::Nat,
+                        &first,
+                        no,
+                        eth_src,
+                        ip.dst.to_string(),
+                        first.dst,
+                        first.dport,
+                    );
                 }
             }
             _ => {
@@ -135,14 +180,32 @@ impl LvsTracker {
                 }
                 self.seen.insert(
                     id,
-                    Sighting { frame: no, ts, eth_src, eth_dst, dst: ip.dst, dport: t.dport, hops: 0, syn: t.syn },
+                    Sighting {
+                        frame: no,
+                        ts,
+                        eth_src,
+                        eth_dst,
+                        dst: ip.dst,
+                        dport: t.dport,
+                        hops: 0,
+                        syn: t.syn,
+                    },
                 );
             }
         }
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn forwarded(&mut self, m: Method, first: &Sighting, no: FrameNo, director: [u8; 6], rs: String, vip: IpAddr, vport: u16) {
+    fn forwarded(
+        &mut self,
+        m: Method,
+        first: &Sighting,
+        no: FrameNo,
+        director: [u8; 6],
+        rs: String,
+        vip: IpAddr,
+        vport: u16,
+    ) {
         let s = self.services.entry((m, vip, vport)).or_default();
         if s.packets == 0 {
             s.first_ts = first.ts;
@@ -180,9 +243,18 @@ impl LvsTracker {
         let mut out = Vec::new();
         for ((m, vip, vport), s) in std::mem::take(&mut self.services) {
             let (kind, how) = match m {
-                Method::Dr => ("lvs_dr", "LVS-DR: the director rewrote only the destination MAC"),
-                Method::Nat => ("lvs_nat", "LVS-NAT: the director rewrote the destination address"),
-                Method::Tun => ("lvs_tun", "LVS-TUN: the director tunnelled the packets in IP-in-IP"),
+                Method::Dr => (
+                    "lvs_dr",
+                    "LVS-DR: the director rewrote only the destination MAC",
+                ),
+                Method::Nat => (
+                    "lvs_nat",
+                    "LVS-NAT: the director rewrote the destination address",
+                ),
+                Method::Tun => (
+                    "lvs_tun",
+                    "LVS-TUN: the director tunnelled the packets in IP-in-IP",
+                ),
             };
             let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
             for p in &s.picks {
@@ -253,7 +325,13 @@ pub fn scheduler_fit(picks: &[String]) -> &'static str {
     if n == 1 {
         return "one server only (persistence, or a single real server)";
     }
-    let periodic = |period: usize| picks.iter().enumerate().skip(period).all(|(i, p)| *p == picks[i - period]);
+    let periodic = |period: usize| {
+        picks
+            .iter()
+            .enumerate()
+            .skip(period)
+            .all(|(i, p)| *p == picks[i - period])
+    };
     if picks.len() >= 2 * n && periodic(n) {
         return "rr (each server in turn)";
     }
@@ -274,7 +352,9 @@ mod test {
     #[test]
     fn fits() {
         assert!(scheduler_fit(&s(&["a", "b", "a", "b", "a", "b"])).starts_with("rr"));
-        assert!(scheduler_fit(&s(&["a", "a", "b", "a", "a", "b", "a", "a", "b"])).starts_with("wrr"));
+        assert!(
+            scheduler_fit(&s(&["a", "a", "b", "a", "a", "b", "a", "a", "b"])).starts_with("wrr")
+        );
         assert!(scheduler_fit(&s(&["a", "a", "a"])).starts_with("one server"));
         assert!(scheduler_fit(&s(&["a", "b", "b", "a", "a", "a", "b"])).starts_with("a load-based"));
         assert!(scheduler_fit(&s(&["a"])).starts_with("too few"));

@@ -11,15 +11,15 @@ mod conformance;
 mod election;
 mod findings;
 mod lvs;
-pub mod text;
 pub mod report;
+pub mod text;
 
 use crate::capture::{Frame, Source};
 use crate::wire::decode::{decode, Decoded};
 use crate::wire::vrrp::{self, Family, Interval};
 use election::{Advert, Election};
 use report::{FrameNo, Report, VrKey};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Capture time in microseconds since the epoch: exact, unlike f64 seconds.
 pub type Micros = i64;
@@ -29,14 +29,14 @@ fn secs(us: Micros) -> f64 {
 }
 
 fn mac_str(m: &[u8; 6]) -> String {
-    format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
+    report::Mac(*m).to_string()
 }
 
 /// The analyzer: feed frames in capture order, then `finish`.
 #[derive(Default)]
 pub struct Analyzer {
     frames: FrameNo,
-    index: HashMap<VrKey, usize>,
+    index: FxHashMap<VrKey, usize>,
     elections: Vec<Election>,
     lints: conformance::Lints,
     arp: arp::ArpTracker,
@@ -64,7 +64,15 @@ impl Analyzer {
         }
     }
 
-    fn vrrp(&mut self, no: FrameNo, ts: Micros, interface: u32, d: &Decoded, ip: &crate::wire::decode::Ip, bytes: &[u8]) {
+    fn vrrp(
+        &mut self,
+        no: FrameNo,
+        ts: Micros,
+        interface: u32,
+        d: &Decoded,
+        ip: &crate::wire::decode::Ip,
+        bytes: &[u8],
+    ) {
         let Ok(p) = vrrp::Packet::new_checked(bytes) else {
             self.lints.truncated(no, ts, ip.src);
             return;
@@ -77,7 +85,12 @@ impl Analyzer {
             self.lints.malformed(no, ts, ip.src, &p);
             return;
         }
-        let key = VrKey { interface, vlan: d.vlan().unwrap_or(0), family: ip.family, vrid: repr.vrid };
+        let key = VrKey {
+            interface,
+            vlan: d.vlan().unwrap_or(0),
+            family: ip.family,
+            vrid: repr.vrid,
+        };
         let mac = d.macs().map_or([0; 6], |(src, _)| src);
         let variant = p.verify_checksum(ip.src, ip.dst);
         self.lints.advert(no, ts, &key, ip, &p, &repr, variant, mac);
@@ -90,12 +103,20 @@ impl Analyzer {
             Interval::Seconds(0) | Interval::Centis(0) => 1_000_000,
             other => other.micros(),
         };
-        let ad = Advert { ts, frame: no, src: ip.src, mac, prio: repr.priority, version, interval_us };
+        let ad = Advert {
+            ts,
+            frame: no,
+            src: ip.src,
+            mac,
+            prio: repr.priority,
+            version,
+            interval_us,
+        };
         self.elections[i].advert(&ad);
         for t in std::mem::take(&mut self.elections[i].fresh) {
             self.arp.expect_garps(&t, &repr.addrs);
-            if let Some(f) = findings::failover(&t) {
-                self.sink.push(f);
+            if t.cause != report::Cause::Initial && self.sink.wants("failover") {
+                self.sink.extend(findings::failover(&t));
             }
         }
         if ip.family == Family::Ipv4 {
@@ -114,7 +135,11 @@ impl Analyzer {
                 }
             }
         }
-        let mut timeline: Vec<_> = self.elections.iter().flat_map(|e| e.timeline.iter().cloned()).collect();
+        let mut timeline: Vec<_> = self
+            .elections
+            .iter()
+            .flat_map(|e| e.timeline.iter().cloned())
+            .collect();
         timeline.sort_by(|a, b| a.ts().total_cmp(&b.ts()).then(order(a).cmp(&order(b))));
         let mut sink = std::mem::take(&mut self.sink);
         sink.extend(findings::split_brains(&self.elections, &self.lints));
@@ -125,10 +150,18 @@ impl Analyzer {
         }
         sink.extend(self.lvs.finish());
         let mut findings = sink.finish();
-        findings.sort_by(|a, b| a.ts.total_cmp(&b.ts).then(a.frames.first().cmp(&b.frames.first())));
+        findings.sort_by(|a, b| {
+            a.ts.total_cmp(&b.ts)
+                .then(a.frames.first().cmp(&b.frames.first()))
+        });
         let mut final_masters: Vec<_> = self.elections.iter().map(Election::final_master).collect();
         final_masters.sort_by_key(|m| (m.key.interface, m.key.vlan, m.key.family, m.key.vrid));
-        Report { timeline, findings, final_masters, frames: self.frames }
+        Report {
+            timeline,
+            findings,
+            final_masters,
+            frames: self.frames,
+        }
     }
 
     /// Reads every frame of `source`.
@@ -161,6 +194,6 @@ fn order(e: &report::TimelineEvent) -> (u8, FrameNo) {
 }
 
 #[cfg(test)]
-pub(crate) mod testutil;
-#[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) mod testutil;

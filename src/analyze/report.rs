@@ -44,7 +44,7 @@ pub enum TimelineEvent {
         #[serde(flatten)]
         key: KeyFields,
         router: IpAddr,
-        mac: String,
+        mac: Mac,
         prio: u8,
         cause: Cause,
         /// Seconds from the trigger (the old master's priority-0 advert for
@@ -68,6 +68,28 @@ pub enum TimelineEvent {
         winner: Option<IpAddr>,
         frame: FrameNo,
     },
+}
+
+/// A MAC address that serializes as `02:00:00:00:00:01`; formatted only
+/// when printed, because a capture can hold hundreds of thousands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Mac(pub [u8; 6]);
+
+impl std::fmt::Display for Mac {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = self.0;
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            m[0], m[1], m[2], m[3], m[4], m[5]
+        )
+    }
+}
+
+impl Serialize for Mac {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// The key as flat JSON fields (`vrid`, `family`, `version`, `vlan`, `interface`).
@@ -159,8 +181,23 @@ pub struct Sink {
 impl Sink {
     pub const PER_KIND: usize = 100;
 
+    /// Whether a finding of `kind` would be kept; when not, it is only
+    /// counted, so callers can skip building it.
+    pub fn wants(&mut self, kind: &'static str) -> bool {
+        match self.per_kind.get_mut(kind) {
+            Some(e) if e.0 >= Self::PER_KIND => {
+                e.0 += 1;
+                false
+            }
+            _ => true,
+        }
+    }
+
     pub fn push(&mut self, f: Finding) {
-        let e = self.per_kind.entry(f.kind).or_insert_with(|| (0, f.clone()));
+        let e = self
+            .per_kind
+            .entry(f.kind)
+            .or_insert_with(|| (0, f.clone()));
         e.0 += 1;
         if e.0 <= Self::PER_KIND {
             self.kept.push(f);
@@ -189,7 +226,10 @@ impl Sink {
                     vrid: first.vrid,
                     family: first.family,
                     frames: Vec::new(),
-                    message: format!("… and {} more {kind} findings like these", n - Self::PER_KIND),
+                    message: format!(
+                        "… and {} more {kind} findings like these",
+                        n - Self::PER_KIND
+                    ),
                     cause: None,
                     data,
                 });

@@ -11,7 +11,12 @@ fn masters(r: &super::report::Report) -> Vec<(String, Cause, Option<f64>)> {
     r.timeline
         .iter()
         .filter_map(|e| match e {
-            TimelineEvent::Master { router, cause, takeover_s, .. } => Some((router.to_string(), *cause, *takeover_s)),
+            TimelineEvent::Master {
+                router,
+                cause,
+                takeover_s,
+                ..
+            } => Some((router.to_string(), *cause, *takeover_s)),
             _ => None,
         })
         .collect()
@@ -29,7 +34,10 @@ fn resign_takes_skew_time() {
     let r = run(f);
     assert_eq!(
         masters(&r),
-        vec![("192.0.2.11".into(), Cause::Initial, None), ("192.0.2.12".into(), Cause::Resign, Some(0.648437))]
+        vec![
+            ("192.0.2.11".into(), Cause::Initial, None),
+            ("192.0.2.12".into(), Cause::Resign, Some(0.648437))
+        ]
     );
     let fo = r.findings.iter().find(|f| f.kind == "failover").unwrap();
     assert_eq!(fo.severity, Severity::Info, "{fo:?}");
@@ -78,7 +86,11 @@ fn track_script_priority_drop_then_preempt() {
     let r = run(f);
     let (router, cause, took) = masters(&r)[1].clone();
     assert_eq!((router.as_str(), cause), ("192.0.2.12", Cause::Preempt));
-    assert_eq!(took, Some(2.648437), "measured from the first lower-priority advert");
+    assert_eq!(
+        took,
+        Some(2.648437),
+        "measured from the first lower-priority advert"
+    );
     assert!(!kinds(&r).contains(&"split_brain"));
 }
 
@@ -87,7 +99,11 @@ fn split_brain_both_ways() {
     let mut f = every_second(11, 100, 0, 20_000_000);
     f.extend(every_second(12, 90, 5_500_000, 15_000_000));
     let r = run(f);
-    let starts: Vec<_> = r.timeline.iter().filter(|e| matches!(e, TimelineEvent::SplitBrainStart { .. })).collect();
+    let starts: Vec<_> = r
+        .timeline
+        .iter()
+        .filter(|e| matches!(e, TimelineEvent::SplitBrainStart { .. }))
+        .collect();
     assert_eq!(starts.len(), 1);
     assert!((starts[0].ts() - (T0 as f64 / 1e6 + 5.5)).abs() < 1e-6);
     let end = r.timeline.iter().find_map(|e| match e {
@@ -114,7 +130,13 @@ fn split_brain_one_way_names_the_deaf_router() {
     f.extend(b);
     let r = run(f);
     let sb = r.findings.iter().find(|f| f.kind == "split_brain").unwrap();
-    assert!(sb.cause.as_deref().unwrap().starts_with("192.0.2.12 did not hear 192.0.2.11"), "{sb:?}");
+    assert!(
+        sb.cause
+            .as_deref()
+            .unwrap()
+            .starts_with("192.0.2.12 did not hear 192.0.2.11"),
+        "{sb:?}"
+    );
 }
 
 #[test]
@@ -131,7 +153,10 @@ fn auth_mismatch_explains_split_brain() {
     f.extend((0..10).map(|i| other(5_500_000 + i * 1_000_000)));
     let r = run(f);
     let sb = r.findings.iter().find(|f| f.kind == "split_brain").unwrap();
-    assert!(sb.cause.as_deref().unwrap().contains("different passwords"), "{sb:?}");
+    assert!(
+        sb.cause.as_deref().unwrap().contains("different passwords"),
+        "{sb:?}"
+    );
     assert!(kinds(&r).contains(&"auth_mismatch"));
 }
 
@@ -143,7 +168,11 @@ fn garps_after_takeover_are_counted() {
     f.extend((0..5).map(|i| garp(t + 100 + i, 12)));
     f.extend((0..5).map(|i| garp(t + 5_000_000 + i, 12)));
     let r = run(f);
-    let g = r.findings.iter().find(|f| f.kind == "garp_after_takeover").unwrap();
+    let g = r
+        .findings
+        .iter()
+        .find(|f| f.kind == "garp_after_takeover")
+        .unwrap();
     assert_eq!(g.data["count"], 10);
     assert_eq!(g.data["first_burst"], 5);
     assert!(!kinds(&r).contains(&"garp_missing"));
@@ -171,9 +200,20 @@ fn garp_from_the_loser_is_flagged() {
 #[test]
 fn real_server_answering_for_the_vip() {
     let mut f = every_second(11, 100, 0, 5_000_000);
-    f.push(arp(2_500_000, 21, ArpOperation::REPLY, VIP, mac(99), [192, 0, 2, 99]));
+    f.push(arp(
+        2_500_000,
+        21,
+        ArpOperation::REPLY,
+        VIP,
+        mac(99),
+        [192, 0, 2, 99],
+    ));
     let r = run(f);
-    let v = r.findings.iter().find(|f| f.kind == "vip_answered_by_other").unwrap();
+    let v = r
+        .findings
+        .iter()
+        .find(|f| f.kind == "vip_answered_by_other")
+        .unwrap();
     assert!(v.cause.as_deref().unwrap().contains("arp_ignore"));
     assert_eq!(v.frames, vec![4]);
 }
@@ -181,11 +221,29 @@ fn real_server_answering_for_the_vip() {
 #[test]
 fn ordinary_arp_conflict() {
     let f = vec![
-        arp(0, 31, ArpOperation::REPLY, [192, 0, 2, 50], mac(1), [192, 0, 2, 1]),
-        arp(1_000, 32, ArpOperation::REPLY, [192, 0, 2, 50], mac(1), [192, 0, 2, 1]),
+        arp(
+            0,
+            31,
+            ArpOperation::REPLY,
+            [192, 0, 2, 50],
+            mac(1),
+            [192, 0, 2, 1],
+        ),
+        arp(
+            1_000,
+            32,
+            ArpOperation::REPLY,
+            [192, 0, 2, 50],
+            mac(1),
+            [192, 0, 2, 1],
+        ),
     ];
     let r = run(f);
-    let c = r.findings.iter().find(|f| f.kind == "arp_conflict").unwrap();
+    let c = r
+        .findings
+        .iter()
+        .find(|f| f.kind == "arp_conflict")
+        .unwrap();
     assert_eq!(c.frames, vec![1, 2]);
 }
 
@@ -196,7 +254,11 @@ fn conformance_lints_are_aggregated() {
     bad.data[14 + 8] = 254; // TTL
     f.push(bad);
     let r = run(f);
-    let p = r.findings.iter().find(|f| f.kind == "priority_255_non_owner").unwrap();
+    let p = r
+        .findings
+        .iter()
+        .find(|f| f.kind == "priority_255_non_owner")
+        .unwrap();
     assert_eq!(p.data["count"], 3);
     assert_eq!(p.frames, vec![1, 2, 3]);
     assert!(kinds(&r).contains(&"ttl"));
@@ -207,6 +269,10 @@ fn bad_checksum_names_the_expected_value() {
     let mut ad = advert(0, 11, 100);
     ad.data[14 + 20 + 6] ^= 0xff;
     let r = run(vec![ad]);
-    let c = r.findings.iter().find(|f| f.kind == "bad_checksum").unwrap();
+    let c = r
+        .findings
+        .iter()
+        .find(|f| f.kind == "bad_checksum")
+        .unwrap();
     assert!(c.message.contains("expected 0x"), "{c:?}");
 }

@@ -17,7 +17,13 @@ pub fn ip(n: u8) -> IpAddr {
 }
 
 fn frame(ts_us: i64, data: Vec<u8>) -> Frame {
-    Frame { ts: Timestamp::from_micros(T0 + ts_us), orig_len: data.len() as u32, linktype: LinkType::Ethernet, interface: 0, data }
+    Frame {
+        ts: Timestamp::from_micros(T0 + ts_us),
+        orig_len: data.len() as u32,
+        linktype: LinkType::Ethernet,
+        interface: 0,
+        data,
+    }
 }
 
 /// A VRRPv2 advert for VRID 51 / VIP 192.0.2.100 from router 192.0.2.`n`.
@@ -31,7 +37,10 @@ pub fn advert_with(ts_us: i64, n: u8, prio: u8, tweak: impl FnOnce(&mut Repr)) -
         vrid: 51,
         priority: prio,
         interval: Interval::Seconds(1),
-        auth: Auth::V2 { auth_type: AuthType::Simple, data: Some(*b"1111\0\0\0\0") },
+        auth: Auth::V2 {
+            auth_type: AuthType::Simple,
+            data: Some(*b"1111\0\0\0\0"),
+        },
         addrs: vec![IpAddr::V4(VIP.into())],
     };
     tweak(&mut repr);
@@ -50,15 +59,31 @@ pub fn garp(ts_us: i64, n: u8) -> Frame {
 }
 
 pub fn arp(ts_us: i64, n: u8, op: ArpOperation, spa: [u8; 4], tha: [u8; 6], tpa: [u8; 4]) -> Frame {
-    let pkt = ArpPacket::new(ArpHardwareId::ETHERNET, EtherType::IPV4, op, &mac(n), &spa, &tha, &tpa).expect("arp");
+    let pkt = ArpPacket::new(
+        ArpHardwareId::ETHERNET,
+        EtherType::IPV4,
+        op,
+        &mac(n),
+        &spa,
+        &tha,
+        &tpa,
+    )
+    .expect("arp");
     let mut out = Vec::new();
-    PacketBuilder::ethernet2(mac(n), [0xff; 6]).arp(pkt).write(&mut out).expect("vec write");
+    PacketBuilder::ethernet2(mac(n), [0xff; 6])
+        .arp(pkt)
+        .write(&mut out)
+        .expect("vec write");
     frame(ts_us, out)
 }
 
 /// Adverts from router `n` every second in [from, to) (µs).
 pub fn every_second(n: u8, prio: u8, from: i64, to: i64) -> Vec<Frame> {
-    (0..).map(|i| from + i * 1_000_000).take_while(|&t| t < to).map(|t| advert(t, n, prio)).collect()
+    (0..)
+        .map(|i| from + i * 1_000_000)
+        .take_while(|&t| t < to)
+        .map(|t| advert(t, n, prio))
+        .collect()
 }
 
 pub fn run(mut frames: Vec<Frame>) -> super::report::Report {

@@ -11,7 +11,12 @@ pub fn utc(ts: f64) -> String {
     let (secs, frac) = (us.div_euclid(1_000_000), us.rem_euclid(1_000_000));
     let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{frac:06}", sod / 3600, sod / 60 % 60, sod % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{frac:06}",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    )
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -43,7 +48,10 @@ pub fn timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut by_vr: BTreeMap<(u32, u16, u8, u8), Vec<&TimelineEvent>> = BTreeMap::new();
     for e in &r.timeline {
         let k = e.key();
-        by_vr.entry((k.interface, k.vlan, k.family as u8, k.vrid)).or_default().push(e);
+        by_vr
+            .entry((k.interface, k.vlan, k.family as u8, k.vrid))
+            .or_default()
+            .push(e);
     }
     if by_vr.is_empty() {
         writeln!(out, "no VRRP adverts in {} frames", r.frames)?;
@@ -51,27 +59,63 @@ pub fn timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     for events in by_vr.values() {
         let key = events[0].key();
         writeln!(out, "{}", vr_title(key))?;
-        writeln!(out, "  {:<26}  {:<26}  {:>4}  {:<8}  {:>12}  {:>7}  previous", "time (UTC)", "master", "prio", "cause", "takeover", "frame")?;
+        writeln!(
+            out,
+            "  {:<26}  {:<26}  {:>4}  {:<8}  {:>12}  {:>7}  previous",
+            "time (UTC)", "master", "prio", "cause", "takeover", "frame"
+        )?;
         for e in events {
             match e {
-                TimelineEvent::Master { ts, router, prio, cause, takeover_s, previous, frame, .. } => {
+                TimelineEvent::Master {
+                    ts,
+                    router,
+                    prio,
+                    cause,
+                    takeover_s,
+                    previous,
+                    frame,
+                    ..
+                } => {
                     let took = takeover_s.map_or("-".to_string(), |t| format!("{t:.6}s"));
                     let prev = previous.map_or("-".to_string(), |p| p.to_string());
-                    let cause = serde_json::to_value(cause).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-                    writeln!(out, "  {:<26}  {:<26}  {prio:>4}  {cause:<8}  {took:>12}  {frame:>7}  {prev}", utc(*ts), router.to_string())?;
+                    let cause = serde_json::to_value(cause)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default();
+                    writeln!(
+                        out,
+                        "  {:<26}  {:<26}  {prio:>4}  {cause:<8}  {took:>12}  {frame:>7}  {prev}",
+                        utc(*ts),
+                        router.to_string()
+                    )?;
                 }
-                TimelineEvent::SplitBrainStart { ts, routers, frame, .. } => {
+                TimelineEvent::SplitBrainStart {
+                    ts, routers, frame, ..
+                } => {
                     let list: Vec<String> = routers.iter().map(|r| r.to_string()).collect();
-                    writeln!(out, "  {:<26}  SPLIT BRAIN begins: {} all master (frame {frame})", utc(*ts), list.join(", "))?;
+                    writeln!(
+                        out,
+                        "  {:<26}  SPLIT BRAIN begins: {} all master (frame {frame})",
+                        utc(*ts),
+                        list.join(", ")
+                    )?;
                 }
-                TimelineEvent::SplitBrainEnd { ts, winner, frame, .. } => {
+                TimelineEvent::SplitBrainEnd {
+                    ts, winner, frame, ..
+                } => {
                     let w = winner.map_or("nobody".to_string(), |w| w.to_string());
-                    writeln!(out, "  {:<26}  split brain ends: {w} remains master (frame {frame})", utc(*ts))?;
+                    writeln!(
+                        out,
+                        "  {:<26}  split brain ends: {w} remains master (frame {frame})",
+                        utc(*ts)
+                    )?;
                 }
             }
         }
         if let Some(m) = r.final_masters.iter().find(|m| &m.key == key) {
-            let who = m.router.map_or("no router advertising".to_string(), |r| r.to_string());
+            let who = m
+                .router
+                .map_or("no router advertising".to_string(), |r| r.to_string());
             writeln!(out, "  at the end of the capture: {who}")?;
         }
         writeln!(out)?;
@@ -88,7 +132,14 @@ fn label(s: Severity) -> &'static str {
 }
 
 pub fn finding(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{} {}  {:<22} {}", label(f.severity), utc(f.ts), f.kind, f.message)?;
+    writeln!(
+        out,
+        "{} {}  {:<22} {}",
+        label(f.severity),
+        utc(f.ts),
+        f.kind,
+        f.message
+    )?;
     if let Some(c) = &f.cause {
         writeln!(out, "      likely cause: {c}")?;
     }
