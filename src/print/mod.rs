@@ -1,1 +1,3 @@
 //! Printers: tcpdump-compatible lines, hex dumps, JSON.
+
+pub mod json;
