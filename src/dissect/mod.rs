@@ -7,6 +7,8 @@ pub mod fields;
 mod layers;
 //mod meaning;
 //pub mod tree;
+#[cfg(test)]
+pub(crate) mod testframes;
 
 use crate::capture::Frame;
 use crate::wire::decode::{self, Decoded};
