@@ -39,15 +39,15 @@ fn tshark_rows(path: &Path) -> Vec<Vec<String>> {
     }
     let out = cmd.output().expect("run tshark");
     assert!(out.status.success(), "tshark failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| l.split('\t').map(str::to_owned).collect())
-        .collect()
+    String::from_utf8(out.stdout).unwrap().lines().map(|l| l.split('\t').map(str::to_owned).collect()).collect()
 }
 
 /// Our value of a field as `tshark -T fields` would print it.
-fn as_tshark(line: &str, obj: &serde_json::Map<String, serde_json::Value>, def: &vrrplab::dissect::fields::Def) -> String {
+fn as_tshark(
+    line: &str,
+    obj: &serde_json::Map<String, serde_json::Value>,
+    def: &vrrplab::dissect::fields::Def,
+) -> String {
     use serde_json::Value as J;
     let Some(v) = obj.get(def.name) else { return String::new() };
     let scalar = |v: &J| -> String {
@@ -89,7 +89,8 @@ fn compare(path: &Path) {
             let ours = as_tshark(&line, &obj, d);
             // tshark repeats scalar fields of inner headers (an ICMP error
             // quotes the IP header); the outer one comes first.
-            let theirs = if d.multi || d.kind == Kind::Str { theirs.as_str() } else { theirs.split(',').next().unwrap() };
+            let theirs =
+                if d.multi || d.kind == Kind::Str { theirs.as_str() } else { theirs.split(',').next().unwrap() };
             if ours != theirs {
                 mismatches.push(format!("frame {} {}: ours {ours:?}, tshark {theirs:?}", i + 1, d.name));
             }

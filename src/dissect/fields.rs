@@ -7,8 +7,8 @@ use super::layers::{self, Vrrp, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP};
 use super::FrameRef;
 use crate::capture::Timestamp;
 use crate::wire::decode::{Link, ETHERTYPE_QINQ};
-use crate::wire::{arp, layout};
 use crate::wire::vrrp::{field as vf, ChecksumVariant, Family};
+use crate::wire::{arp, layout};
 use std::net::{IpAddr, Ipv4Addr};
 use std::ops::ControlFlow;
 

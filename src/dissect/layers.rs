@@ -31,7 +31,10 @@ pub enum Checksum {
     /// Truncated or fragmented: the bytes to verify are not all there.
     Unverified,
     Good,
-    Bad { variant: Option<ChecksumVariant>, expected: u16 },
+    Bad {
+        variant: Option<ChecksumVariant>,
+        expected: u16,
+    },
 }
 
 impl Checksum {
@@ -92,10 +95,6 @@ impl<'a> Vrrp<'a> {
             return None;
         }
         vrrp::Packet::new_unchecked(self.bytes).addr(i, self.family())
-    }
-
-    pub fn addr_range(&self, i: usize) -> Field {
-        vrrp::field::addr(i, self.family().addr_len())
     }
 
     /// Where the v2 simple-auth string sits, when the auth type says there is one.

@@ -3,17 +3,20 @@
 //! `--filter` read ([`fields`]). Both work from one [`FrameRef`], so a frame's
 //! headers are decoded once whatever consumes them.
 
+mod arp;
 pub mod fields;
+mod ip;
 mod layers;
-//mod meaning;
-//pub mod tree;
+mod link;
 #[cfg(test)]
 pub(crate) mod testframes;
+pub mod tree;
+mod vrrp;
 
 use crate::capture::Frame;
 use crate::wire::decode::{self, Decoded};
 
-//pub use tree::{dissect, Level, Node, Tree};
+pub use tree::{dissect, Level, Node, Tree};
 
 /// A frame with its place in the capture and its decoded headers.
 #[derive(Debug, Clone, Copy)]

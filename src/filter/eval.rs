@@ -154,7 +154,10 @@ mod test {
         assert_eq!(kept("vrrp.checksum.status == \"good\""), ["v2", "resign", "v3v6"]);
         assert_eq!(kept("vrrplab.checksum_variant == legacy_unicast"), ["legacy"]);
         assert_eq!(kept("vrrp.checksum == 0x5503"), ["v2"]);
-        assert_eq!(kept("frame.time_epoch > 1704067200.2 && frame.time_epoch < 1704067200.3 && arp.isgratuitous"), ["garp"]);
+        assert_eq!(
+            kept("frame.time_epoch > 1704067200.2 && frame.time_epoch < 1704067200.3 && arp.isgratuitous"),
+            ["garp"]
+        );
     }
 
     #[test]

@@ -186,7 +186,10 @@ mod test {
                 Tok::Word("00:00:5e:00:01:33"),
             ]
         );
-        assert_eq!(toks("a!=b<c"), vec![Tok::Word("a"), Tok::Cmp(Op::Ne), Tok::Word("b"), Tok::Cmp(Op::Lt), Tok::Word("c")]);
+        assert_eq!(
+            toks("a!=b<c"),
+            vec![Tok::Word("a"), Tok::Cmp(Op::Ne), Tok::Word("b"), Tok::Cmp(Op::Lt), Tok::Word("c")]
+        );
     }
 
     #[test]

@@ -102,11 +102,8 @@ fn ip(def: &Def, op: Op, w: &str) -> Result<Literal, String> {
         None => (w, None),
     };
     let family = if v6 { "IPv6" } else { "IPv4" };
-    let parsed: Option<IpAddr> = if v6 {
-        addr.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
-    } else {
-        addr.parse::<Ipv4Addr>().ok().map(IpAddr::V4)
-    };
+    let parsed: Option<IpAddr> =
+        if v6 { addr.parse::<Ipv6Addr>().ok().map(IpAddr::V6) } else { addr.parse::<Ipv4Addr>().ok().map(IpAddr::V4) };
     let Some(parsed) = parsed else {
         let other_family = if v6 { addr.parse::<Ipv4Addr>().is_ok() } else { addr.parse::<Ipv6Addr>().is_ok() };
         return Err(match counterpart(def.name) {
@@ -119,9 +116,11 @@ fn ip(def: &Def, op: Op, w: &str) -> Result<Literal, String> {
     let full: u8 = if v6 { 128 } else { 32 };
     let prefix = match prefix {
         None => full,
-        Some(p) => p.parse::<u8>().ok().filter(|&p| p <= full).ok_or_else(|| {
-            format!("'/{p}' is not a prefix length for an {family} address (0 to {full})")
-        })?,
+        Some(p) => p
+            .parse::<u8>()
+            .ok()
+            .filter(|&p| p <= full)
+            .ok_or_else(|| format!("'/{p}' is not a prefix length for an {family} address (0 to {full})"))?,
     };
     if prefix < full && !matches!(op, Op::Eq | Op::Ne) {
         return Err(format!("a subnet ('{w}') can only be compared with == or !="));
@@ -200,7 +199,10 @@ mod test {
     fn strings_and_times() {
         let auth = lookup("vrrp.auth_string").unwrap();
         assert_eq!(parse_str(auth, Op::Eq, b"1111".to_vec()), Ok(Literal::Bytes(b"1111".to_vec())));
-        assert_eq!(parse_str(lookup("ip.src").unwrap(), Op::Eq, b"192.0.2.1".to_vec()).unwrap(), Literal::Ip("192.0.2.1".parse().unwrap(), 32));
+        assert_eq!(
+            parse_str(lookup("ip.src").unwrap(), Op::Eq, b"192.0.2.1".to_vec()).unwrap(),
+            Literal::Ip("192.0.2.1".parse().unwrap(), 32)
+        );
         assert_eq!(word("frame.time_epoch", "1704067200.5"), Ok(Literal::Time(1_704_067_200_500_000_000)));
         assert_eq!(word("frame.time_epoch", "17"), Ok(Literal::Time(17_000_000_000)));
         assert!(word("frame.time_epoch", "1.2.3").is_err());

@@ -83,7 +83,10 @@ mod test {
         );
         let e = Filter::parse("vrrp.auth_string == \"é\" && bogus").unwrap_err();
         assert_eq!(e.column, 28);
-        assert!(e.to_string().ends_with("\n    vrrp.auth_string == \"é\" && bogus\n                               ^"), "{e}");
+        assert!(
+            e.to_string().ends_with("\n    vrrp.auth_string == \"é\" && bogus\n                               ^"),
+            "{e}"
+        );
     }
 
     proptest::proptest! {

@@ -18,7 +18,11 @@ pub enum Expr {
     Not(Box<Expr>),
     /// A bare name: the protocol or field is present (a flag: it is true).
     Test(Id),
-    Cmp { field: Id, op: Op, lit: Literal },
+    Cmp {
+        field: Id,
+        op: Op,
+        lit: Literal,
+    },
 }
 
 pub fn parse(src: &str) -> Result<Expr, Error> {
@@ -104,13 +108,19 @@ impl<'s> Parser<'s> {
                     Some(other) => Err(Error::at(
                         self.src,
                         other.at,
-                        format!("expected ')' to close the '(' at column {}, found {}", column(self.src, t.at), other.tok.describe()),
+                        format!(
+                            "expected ')' to close the '(' at column {}, found {}",
+                            column(self.src, t.at),
+                            other.tok.describe()
+                        ),
                     )),
                     None => Err(Error::at(self.src, t.at, "this '(' is never closed")),
                 }
             }
             Tok::Word(name) => self.field(name, t.at),
-            other => Err(Error::at(self.src, t.at, format!("expected a field or protocol name, found {}", other.describe()))),
+            other => {
+                Err(Error::at(self.src, t.at, format!("expected a field or protocol name, found {}", other.describe())))
+            }
         }
     }
 
@@ -124,12 +134,19 @@ impl<'s> Parser<'s> {
             return Err(Error::at(
                 self.src,
                 op_at,
-                format!("'{name}' is a protocol: test it alone ('{name}') or compare one of its fields, e.g. {}", example_field(name)),
+                format!(
+                    "'{name}' is a protocol: test it alone ('{name}') or compare one of its fields, e.g. {}",
+                    example_field(name)
+                ),
             ));
         }
         let lit = match self.next() {
-            Some(Token { tok: Tok::Word(w), at }) => literal::parse_word(def, op, w).map_err(|m| Error::at(self.src, at, m))?,
-            Some(Token { tok: Tok::Str(s), at }) => literal::parse_str(def, op, s).map_err(|m| Error::at(self.src, at, m))?,
+            Some(Token { tok: Tok::Word(w), at }) => {
+                literal::parse_word(def, op, w).map_err(|m| Error::at(self.src, at, m))?
+            }
+            Some(Token { tok: Tok::Str(s), at }) => {
+                literal::parse_str(def, op, s).map_err(|m| Error::at(self.src, at, m))?
+            }
             Some(other) => {
                 return Err(Error::at(
                     self.src,
@@ -137,7 +154,13 @@ impl<'s> Parser<'s> {
                     format!("expected a value after '{}', found {}{}", op.symbol(), other.tok.describe(), hint(def)),
                 ))
             }
-            None => return Err(Error::at(self.src, self.end(), format!("expected a value after '{}'{}", op.symbol(), hint(def)))),
+            None => {
+                return Err(Error::at(
+                    self.src,
+                    self.end(),
+                    format!("expected a value after '{}'{}", op.symbol(), hint(def)),
+                ))
+            }
         };
         Ok(Expr::Cmp { field: def.id, op, lit })
     }
@@ -153,7 +176,10 @@ fn hint(def: &Def) -> String {
 }
 
 fn example_field(proto: &str) -> &'static str {
-    fields::FIELDS.iter().find(|d| d.name.strip_prefix(proto).is_some_and(|r| r.starts_with('.'))).map_or("…", |d| d.name)
+    fields::FIELDS
+        .iter()
+        .find(|d| d.name.strip_prefix(proto).is_some_and(|r| r.starts_with('.')))
+        .map_or("…", |d| d.name)
 }
 
 /// Names people reach for, and the field Wireshark calls it.
@@ -181,11 +207,8 @@ const SYNONYMS: &[(&str, &str)] = &[
 
 /// "unknown field 'x'" with the closest names.
 fn unknown_field(name: &str) -> String {
-    let mut close: Vec<(usize, &str)> = SYNONYMS
-        .iter()
-        .filter(|(alias, _)| alias.eq_ignore_ascii_case(name))
-        .map(|&(_, real)| (0, real))
-        .collect();
+    let mut close: Vec<(usize, &str)> =
+        SYNONYMS.iter().filter(|(alias, _)| alias.eq_ignore_ascii_case(name)).map(|&(_, real)| (0, real)).collect();
     let lower = name.to_ascii_lowercase();
     let limit = (name.len() / 3).max(2);
     for d in fields::FIELDS {
@@ -198,7 +221,9 @@ fn unknown_field(name: &str) -> String {
     close.sort();
     let names: Vec<&str> = close.iter().take(3).map(|c| c.1).collect();
     match names.as_slice() {
-        [] => format!("unknown field '{name}' (the fields are Wireshark's: vrrp.prio, vrrp.virt_rtr_id, ip.src, arp.opcode…)"),
+        [] => format!(
+            "unknown field '{name}' (the fields are Wireshark's: vrrp.prio, vrrp.virt_rtr_id, ip.src, arp.opcode…)"
+        ),
         [one] => format!("unknown field '{name}'; did you mean {one}?"),
         many => format!("unknown field '{name}'; did you mean one of {}?", many.join(", ")),
     }
@@ -244,7 +269,10 @@ mod test {
 
     #[test]
     fn comparisons_read_literals_by_field_type() {
-        assert_eq!(parse("vrrp.prio < 0x64").unwrap(), Expr::Cmp { field: Id::VrrpPrio, op: Op::Lt, lit: Literal::Uint(100) });
+        assert_eq!(
+            parse("vrrp.prio < 0x64").unwrap(),
+            Expr::Cmp { field: Id::VrrpPrio, op: Op::Lt, lit: Literal::Uint(100) }
+        );
         assert!(matches!(parse("ip.src == 192.0.2.0/24").unwrap(), Expr::Cmp { lit: Literal::Ip(_, 24), .. }));
         assert!(matches!(parse("eth.src == 00-00-5E-00-01-33").unwrap(), Expr::Cmp { lit: Literal::Mac(_), .. }));
         assert!(matches!(parse("vrrp.checksum.status == bad").unwrap(), Expr::Cmp { lit: Literal::Uint(0), .. }));

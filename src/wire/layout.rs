@@ -12,14 +12,14 @@ pub mod ethernet {
     pub const HEADER_LEN: usize = ETHERTYPE.end;
 }
 
-/// One 802.1Q / 802.1ad tag, relative to its TPID (which sits where the
-/// ethertype would be).
+/// One 802.1Q / 802.1ad tag after its TPID (the TPID sits where the
+/// ethertype would be, so it belongs to the header before).
 pub mod vlan {
     use crate::wire::Field;
-    pub const TPID: Field = 0..2;
     /// Priority code point (3 bits), drop eligible (1), VLAN id (12).
-    pub const TCI: Field = 2..4;
-    pub const TAG_LEN: usize = TCI.end;
+    pub const TCI: Field = 0..2;
+    pub const ETHERTYPE: Field = 2..4;
+    pub const TAG_LEN: usize = ETHERTYPE.end;
 }
 
 /// Linux cooked capture v1 (LINKTYPE_LINUX_SLL).

@@ -70,7 +70,15 @@ pub fn ip(src: IpAddr, dst: IpAddr, ttl: u8, proto: u8, payload: &[u8]) -> (u16,
 }
 
 /// An Ethernet frame carrying an IP packet.
-pub fn eth_ip(src_mac: [u8; 6], dst_mac: [u8; 6], src: IpAddr, dst: IpAddr, ttl: u8, proto: u8, payload: &[u8]) -> Vec<u8> {
+pub fn eth_ip(
+    src_mac: [u8; 6],
+    dst_mac: [u8; 6],
+    src: IpAddr,
+    dst: IpAddr,
+    ttl: u8,
+    proto: u8,
+    payload: &[u8],
+) -> Vec<u8> {
     let (et, p) = ip(src, dst, ttl, proto, payload);
     eth(dst_mac, src_mac, &[], et, &p)
 }
