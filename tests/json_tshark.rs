@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use vrrplab::capture::LinkType;
 use vrrplab::dissect::fields::Kind;
-use vrrplab::dissect::FrameRef;
 use vrrplab::print::json;
 use vrrplab::wire::vrrp::ChecksumVariant;
 
@@ -72,25 +71,22 @@ fn as_tshark(
     }
 }
 
-/// Compares our JSON lines with tshark's fields for the capture at `path`.
+/// Compares `vrrplab read --json` with tshark's fields for the capture at `path`.
 fn compare(path: &Path) {
-    let frames = read_pcap(path);
+    let ours = assert_cmd::Command::cargo_bin("vrrplab").unwrap().arg("read").arg("--json").arg(path).assert().success();
+    let ours = String::from_utf8(ours.get_output().stdout.clone()).unwrap();
     let rows = tshark_rows(path);
-    assert_eq!(rows.len(), frames.len(), "{}: frame count", path.display());
+    assert_eq!(ours.lines().count(), rows.len(), "{}: frame count", path.display());
     let defs = compared_fields();
     let mut mismatches = Vec::new();
-    for (i, (frame, row)) in frames.iter().zip(&rows).enumerate() {
-        let mut buf = Vec::new();
-        json::write_frame(&mut buf, &FrameRef::new(i as u64 + 1, frame)).unwrap();
-        let line = String::from_utf8(buf).unwrap();
+    for (i, (line, row)) in ours.lines().zip(&rows).enumerate() {
         let obj: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("frame {}: bad JSON {e}: {line}", i + 1));
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("frame {}: bad JSON {e}: {line}", i + 1));
         for (d, theirs) in defs.iter().zip(row) {
-            let ours = as_tshark(&line, &obj, d);
+            let ours = as_tshark(line, &obj, d);
             // tshark repeats scalar fields of inner headers (an ICMP error
             // quotes the IP header); the outer one comes first.
-            let theirs =
-                if d.multi || d.kind == Kind::Str { theirs.as_str() } else { theirs.split(',').next().unwrap() };
+            let theirs = if d.multi || d.kind == Kind::Str { theirs.as_str() } else { theirs.split(',').next().unwrap() };
             if ours != theirs {
                 mismatches.push(format!("frame {} {}: ours {ours:?}, tshark {theirs:?}", i + 1, d.name));
             }

@@ -4,8 +4,11 @@
 //! `0x1234`), so a script can switch between the two tools. Written by hand
 //! straight into the output: no per-field allocation.
 
+use super::{Numbers, Printer};
+use crate::capture::Frame;
 use crate::dissect::fields::{self, Id, Kind, Value};
 use crate::dissect::FrameRef;
+use crate::wire::decode::Decoded;
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 
@@ -40,10 +43,10 @@ pub const FIELDS: &[Id] = &[
     Id::VrrpShortAdverInt,
     Id::VrrpChecksum,
     Id::VrrpChecksumStatus,
-    Id::ChecksumVariantId,
     Id::VrrpIpAddr,
     Id::VrrpIpv6Addr,
     Id::VrrpAuthString,
+    Id::ChecksumVariantId,
     Id::ArpOpcode,
     Id::ArpSrcHwMac,
     Id::ArpSrcProtoIpv4,
@@ -51,6 +54,18 @@ pub const FIELDS: &[Id] = &[
     Id::ArpDstProtoIpv4,
     Id::ArpIsGratuitous,
 ];
+
+/// `read --json`.
+#[derive(Debug, Default)]
+pub struct Json;
+
+impl Printer for Json {
+    fn print(&mut self, n: Numbers, frame: &Frame, decoded: &Decoded<'_>, out: &mut Vec<u8>) {
+        let f = FrameRef { number: n.in_file, frame, decoded: *decoded };
+        // Writing into a Vec cannot fail.
+        let _ = write_frame(out, &f);
+    }
+}
 
 /// Writes one frame as a JSON object and a newline.
 pub fn write_frame<W: Write>(out: &mut W, f: &FrameRef) -> io::Result<()> {

@@ -9,7 +9,10 @@
 //! Lines that need attention start with `!` (unusual or insecure) or `!!`
 //! (broken: receivers discard the packet, or the capture lost bytes).
 
-use crate::dissect::{Level, Node, Tree};
+use super::{Numbers, Printer};
+use crate::capture::Frame;
+use crate::dissect::{dissect, FrameRef, Level, Node, Tree};
+use crate::wire::decode::Decoded;
 use std::io::{self, Write};
 
 /// Total line width the text is wrapped to.
@@ -57,6 +60,18 @@ fn says(node: &Node, head: &str) -> String {
         (false, true) => format!("{head}: {}", node.value),
         (true, false) => format!("{head} — {}", node.meaning),
         (false, false) => format!("{head}: {} — {}", node.value, node.meaning),
+    }
+}
+
+/// `read -V`.
+#[derive(Debug, Default)]
+pub struct TreePrinter;
+
+impl Printer for TreePrinter {
+    fn print(&mut self, n: Numbers, frame: &Frame, decoded: &Decoded<'_>, out: &mut Vec<u8>) {
+        let tree = dissect(&FrameRef { number: n.in_file, frame, decoded: *decoded });
+        // Writing into a Vec cannot fail.
+        let _ = write_tree(out, &tree);
     }
 }
 
@@ -127,7 +142,6 @@ fn field_line<W: Write>(out: &mut W, tree: &Tree, node: &Node, depth: usize) -> 
 mod test {
     use super::*;
     use crate::dissect::testframes::*;
-    use crate::dissect::{dissect, FrameRef};
     use std::path::PathBuf;
 
     fn render(bytes: &[u8], caplen: usize) -> String {

@@ -142,27 +142,3 @@ pub fn write_pcap(path: &Path, linktype: LinkType, frames: &[(Vec<u8>, u32)]) {
 pub fn whole(frames: Vec<Vec<u8>>) -> Vec<(Vec<u8>, u32)> {
     frames.into_iter().map(|f| (f, 0)).collect()
 }
-
-/// Reads a little-endian microsecond classic pcap (all the test inputs are).
-/// Stands in until the capture reader is on main.
-pub fn read_pcap(path: &Path) -> Vec<vrrplab::capture::Frame> {
-    let b = std::fs::read(path).unwrap();
-    assert_eq!(&b[0..4], &0xa1b2_c3d4u32.to_le_bytes(), "{}", path.display());
-    let u32le = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
-    let linktype = LinkType::from_u32(u32le(20));
-    let mut at = 24;
-    let mut out = Vec::new();
-    while at + 16 <= b.len() {
-        let (secs, micros, caplen, orig_len) = (u32le(at), u32le(at + 4), u32le(at + 8) as usize, u32le(at + 12));
-        let data = b[at + 16..at + 16 + caplen].to_vec();
-        out.push(vrrplab::capture::Frame {
-            ts: Timestamp::new(i64::from(secs), micros * 1000),
-            orig_len,
-            linktype,
-            interface: 0,
-            data,
-        });
-        at += 16 + caplen;
-    }
-    out
-}
