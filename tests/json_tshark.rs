@@ -73,7 +73,8 @@ fn as_tshark(
 
 /// Compares `vrrplab read --json` with tshark's fields for the capture at `path`.
 fn compare(path: &Path) {
-    let ours = assert_cmd::Command::cargo_bin("vrrplab").unwrap().arg("read").arg("--json").arg(path).assert().success();
+    let ours =
+        assert_cmd::Command::cargo_bin("vrrplab").unwrap().arg("read").arg("--json").arg(path).assert().success();
     let ours = String::from_utf8(ours.get_output().stdout.clone()).unwrap();
     let rows = tshark_rows(path);
     assert_eq!(ours.lines().count(), rows.len(), "{}: frame count", path.display());
@@ -86,7 +87,8 @@ fn compare(path: &Path) {
             let ours = as_tshark(line, &obj, d);
             // tshark repeats scalar fields of inner headers (an ICMP error
             // quotes the IP header); the outer one comes first.
-            let theirs = if d.multi || d.kind == Kind::Str { theirs.as_str() } else { theirs.split(',').next().unwrap() };
+            let theirs =
+                if d.multi || d.kind == Kind::Str { theirs.as_str() } else { theirs.split(',').next().unwrap() };
             if ours != theirs {
                 mismatches.push(format!("frame {} {}: ours {ours:?}, tshark {theirs:?}", i + 1, d.name));
             }

@@ -61,7 +61,9 @@ fn tree_walks_through_the_resigning_advert() {
     let pcap = failover(dir.path());
     let out = stdout(vrrplab().args(["read", "-V", "--filter", "vrrp.prio == 0"]).arg(&pcap));
     assert!(out.starts_with("  Frame 2 [0..54]: 54 bytes on the wire, 54 captured\n"), "{out}");
-    assert!(out.contains("!   [36..37]   00                       vrrp.prio: 0 (master resigning) — the master is resigning; backups"));
+    assert!(out.contains(
+        "!   [36..37]   00                       vrrp.prio: 0 (master resigning) — the master is resigning; backups"
+    ));
     assert!(out.contains("for a default backup (priority 100): 0.609 s"), "{out}");
     assert!(out.contains("vrrp.checksum: 0x"), "{out}");
     assert_eq!(out.matches("Virtual Router Redundancy Protocol v2").count(), 1);
@@ -103,7 +105,10 @@ fn bad_filter_points_at_the_column_and_exits_2() {
     );
     let err = vrrplab().args(["read", "--filter", "vrrp.vrid == 51"]).arg(&pcap).assert().code(2);
     let err = String::from_utf8(err.get_output().stderr.clone()).unwrap();
-    assert!(err.starts_with("vrrplab: --filter: column 1: unknown field 'vrrp.vrid'; did you mean one of vrrp.virt_rtr_id"), "{err}");
+    assert!(
+        err.starts_with("vrrplab: --filter: column 1: unknown field 'vrrp.vrid'; did you mean one of vrrp.virt_rtr_id"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -117,7 +122,14 @@ fn tree_and_json_are_exclusive() {
 fn truncated_capture_prints_a_truncated_node() {
     let dir = tempfile::tempdir().unwrap();
     let pcap = dir.path().join("cut.pcap");
-    let full = advert(VMAC_51, v4("192.0.2.11"), mcast4(), 255, &v2_repr(51, 100, None, &["192.0.2.100"]), ChecksumVariant::Rfc);
+    let full = advert(
+        VMAC_51,
+        v4("192.0.2.11"),
+        mcast4(),
+        255,
+        &v2_repr(51, 100, None, &["192.0.2.100"]),
+        ChecksumVariant::Rfc,
+    );
     write_pcap(&pcap, LinkType::Ethernet, &[(full[..40].to_vec(), full.len() as u32)]);
     let out = stdout(vrrplab().args(["read", "-V"]).arg(&pcap));
     assert!(out.contains("!!  [40..40]                            truncated: the capture ends at byte 40"), "{out}");

@@ -172,19 +172,16 @@ pub fn dissect<'a>(f: &FrameRef<'a>) -> Tree<'a> {
         Link::Ethernet { .. } => layers.extend(super::link::ethernet(f)),
         Link::Cooked { .. } => layers.push(super::link::cooked(f)),
         Link::None => {}
-        Link::Truncated => {
-            let why = match f.frame.linktype {
-                LinkType::Other(n) => Node::field(
-                    "frame.encap_type",
-                    None,
-                    format!("link type {n}"),
-                    "vrrplab decodes Ethernet, Linux cooked and raw IP captures; this one is not decoded",
-                )
-                .level(Level::Warn),
-                _ => truncated(f.data().len(), f.data().len()),
-            };
-            layers.push(why);
-        }
+        Link::Truncated => layers.push(match f.frame.linktype {
+            LinkType::Other(n) => Node::field(
+                "data",
+                Some(0..f.data().len()),
+                format!("{} bytes", f.data().len()),
+                format!("link type {n}: vrrplab decodes Ethernet, Linux cooked and raw IP captures, not this one"),
+            )
+            .level(Level::Warn),
+            _ => truncated(f.data().len(), f.data().len()),
+        }),
     }
     let end = match f.decoded.net {
         Net::Arp { .. } => Some(super::arp::layer(f, &mut layers)),
@@ -216,4 +213,158 @@ pub fn dissect<'a>(f: &FrameRef<'a>) -> Tree<'a> {
         layers.push(truncated(captured, captured));
     }
     Tree { data: f.data(), layers }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::capture::Frame;
+    use crate::dissect::testframes::{self, *};
+    use proptest::prelude::*;
+
+    /// The first node called `name`, anywhere in the tree.
+    fn find<'t>(tree: &'t Tree, name: &str) -> &'t Node {
+        fn walk<'t>(nodes: &'t [Node], name: &str) -> Option<&'t Node> {
+            nodes.iter().find_map(|n| if n.name == name { Some(n) } else { walk(&n.children, name) })
+        }
+        walk(&tree.layers, name).unwrap_or_else(|| panic!("no {name} in {tree:#?}"))
+    }
+
+    fn with(bytes: &[u8], edit: impl FnOnce(&mut Vec<u8>)) -> Frame {
+        let mut b = bytes.to_vec();
+        edit(&mut b);
+        testframes::frame(&b, b.len())
+    }
+
+    fn tree(f: &Frame) -> Tree<'_> {
+        dissect(&FrameRef::new(7, f))
+    }
+
+    #[test]
+    fn ranges_point_at_the_bytes_they_explain() {
+        let f = testframes::frame(&V2_ADVERT, V2_ADVERT.len());
+        let t = tree(&f);
+        assert_eq!(t.bytes(find(&t, "vrrp.prio")), &[100]);
+        assert_eq!(t.bytes(find(&t, "vrrp.ip_addr")), &[192, 0, 2, 100]);
+        assert_eq!(t.bytes(find(&t, "vrrp.auth_string")), b"1111\0\0\0\0");
+        assert_eq!(t.bytes(find(&t, "ip.ttl")), &[255]);
+        assert_eq!(t.bytes(find(&t, "eth.src")), &[0, 0, 0x5e, 0, 1, 0x33]);
+        assert_eq!(find(&t, "frame").title, "Frame 7");
+    }
+
+    #[test]
+    fn wrong_checksum_gives_the_expected_value() {
+        let f = with(&V2_ADVERT, |b| b[40] = 0);
+        let t = tree(&f);
+        let c = find(&t, "vrrp.checksum");
+        assert_eq!(c.value, "0x0003 [incorrect, should be 0x5503]");
+        assert_eq!(c.level, Level::Error);
+    }
+
+    #[test]
+    fn v3_reserved_bits_and_odd_versions_are_flagged() {
+        let f = with(&V3_IPV6, |b| b[58] |= 0x50);
+        let t = tree(&f);
+        assert_eq!(find(&t, "vrrp.reserved_mbz").value, "5");
+        assert_eq!(find(&t, "vrrp.reserved_mbz").level, Level::Warn);
+        assert_eq!(find(&t, "vrrp.short_adver_int").value, "100 cs");
+        let f = with(&V2_ADVERT, |b| b[34] = 0x12);
+        let t = tree(&f);
+        assert_eq!(find(&t, "vrrp.version").level, Level::Error);
+        assert_eq!(find(&t, "vrrp.type").value, "2");
+        assert_eq!(find(&t, "vrrp.type").level, Level::Error);
+    }
+
+    #[test]
+    fn count_that_does_not_fit_the_length() {
+        let f = with(&V2_ADVERT, |b| b[37] = 2);
+        let t = tree(&f);
+        let count = find(&t, "vrrp.addr_count");
+        assert_eq!(count.level, Level::Error);
+        assert!(
+            count.meaning.contains("the count says 2 but the message length (20 bytes) has room for 1"),
+            "{}",
+            count.meaning
+        );
+        // Three addresses fill the 20 bytes exactly if the auth data is left out.
+        let f = with(&V2_ADVERT, |b| b[37] = 3);
+        let t = tree(&f);
+        assert_eq!(find(&t, "vrrp.addr_count").level, Level::Warn);
+        assert!(t.layers.iter().all(|l| l.children.iter().all(|c| c.name != "vrrp.auth_string")));
+    }
+
+    #[test]
+    fn vmac_of_another_vrid_is_a_warning() {
+        let f = with(&V2_ADVERT, |b| b[11] = 0x34);
+        let t = tree(&f);
+        assert_eq!(find(&t, "eth.src").level, Level::Warn);
+        assert!(find(&t, "eth.src").meaning.contains("VRID 52, but this advert is for VRID 51"));
+    }
+
+    #[test]
+    fn vlan_tags_and_cooked_headers() {
+        let f = with(&V2_ADVERT, |b| {
+            b.splice(12..12, [0x88, 0xa8, 0x00, 0x64, 0x81, 0x00, 0x20, 0x2a]);
+        });
+        let t = tree(&f);
+        let names: Vec<&str> = t.layers.iter().map(|l| l.name).collect();
+        assert_eq!(names, ["frame", "eth", "ieee8021ad", "vlan", "ip", "vrrp"]);
+        assert_eq!(find(&t, "eth.type").value, "0x88a8");
+        assert_eq!(t.layers[3].value, "VLAN 42");
+        assert_eq!(t.bytes(find(&t, "vrrp.prio")), &[100]);
+        // The same advert behind a Linux cooked (SLL) header instead of Ethernet.
+        let mut sll = vec![0, 2, 0, 1, 0, 6, 0, 0, 0x5e, 0, 1, 0x33, 0, 0, 0x08, 0x00];
+        sll.extend_from_slice(&V2_ADVERT[14..]);
+        let f = Frame { linktype: crate::capture::LinkType::LinuxSll, ..testframes::frame(&sll, sll.len()) };
+        let t = tree(&f);
+        assert_eq!(find(&t, "sll.src.eth").value, "00:00:5e:00:01:33");
+        assert_eq!(find(&t, "sll.pkttype").value, "2");
+        assert_eq!(t.bytes(find(&t, "vrrp.prio")), &[100]);
+    }
+
+    #[test]
+    fn frames_of_unknown_link_types_say_so() {
+        let f = Frame { linktype: crate::capture::LinkType::Other(107), ..testframes::frame(&V2_ADVERT, 54) };
+        let t = tree(&f);
+        assert_eq!(find(&t, "frame.encap_type").value, "linktype 107");
+        assert_eq!(find(&t, "data").level, Level::Warn);
+        assert_eq!(t.layers.len(), 2);
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_dissect_and_print(
+            bytes in proptest::collection::vec(any::<u8>(), 0..120),
+            link in 0usize..5,
+            seed in proptest::sample::select(vec![&V2_ADVERT[..], &V3_IPV6[..], &GARP[..], &UDP_DNS[..]]),
+            mix in any::<bool>(),
+        ) {
+            use crate::capture::LinkType;
+            let linktype = [LinkType::Ethernet, LinkType::LinuxSll, LinkType::LinuxSll2, LinkType::Raw, LinkType::Other(9)][link];
+            // Either noise, or the start of a real frame followed by noise.
+            let data = if mix {
+                let keep = usize::from(bytes.first().copied().unwrap_or(0)) % (seed.len() + 1);
+                seed[..keep].iter().chain(&bytes).copied().collect()
+            } else {
+                bytes.clone()
+            };
+            let f = Frame { linktype, orig_len: data.len() as u32 + 3, ..testframes::frame(&data, data.len()) };
+            let fr = FrameRef::new(1, &f);
+            let t = dissect(&fr);
+            // Layers may claim more than was captured; fields never point past the data.
+            let inside = |n: &Node| n.range.as_ref().is_none_or(|r| r.start <= r.end && r.end <= data.len());
+            for layer in &t.layers {
+                prop_assert!(!layer.title.is_empty() || inside(layer), "{layer:?}");
+                prop_assert!(layer.children.iter().all(inside), "{layer:?}");
+            }
+            let mut text = Vec::new();
+            crate::print::tree::write_tree(&mut text, &t).unwrap();
+            let mut json = Vec::new();
+            crate::print::json::write_frame(&mut json, &fr).unwrap();
+            let parsed: Result<serde_json::Value, _> = serde_json::from_slice(&json);
+            prop_assert!(parsed.is_ok(), "{}", String::from_utf8_lossy(&json));
+            let filter = crate::filter::Filter::parse("vrrp.prio < 100 || arp.isgratuitous || ip.addr == 192.0.2.0/24 || vrrp.auth_string == \"x\"").unwrap();
+            let _ = filter.matches(&fr);
+        }
+    }
 }

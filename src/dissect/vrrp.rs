@@ -96,7 +96,7 @@ fn count_says(m: &Vrrp, count: u8) -> Says {
     } else if fixed + auth == len {
         Says::new(n.to_string(), format!("{n} virtual {plural}"))
     } else if auth > 0 && fixed == len {
-        Says::new(n.to_string(), format!("{n} virtual {plural}, but no authentication data after them: RFC 3768 requires its 8 bytes; some stacks leave them out"))
+        Says::new(n.to_string(), format!("{n} virtual {plural} with no authentication data after them (RFC 3768 requires 8 bytes; some stacks leave them out) — or the count is wrong and the last bytes are the auth data"))
             .level(Level::Warn)
     } else {
         let room = len.saturating_sub(vrrp::HEADER_LEN + auth) / width;
