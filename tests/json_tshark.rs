@@ -137,6 +137,16 @@ fn crafted_ethernet() -> Vec<(Vec<u8>, u32)> {
         advert(N1_MAC, n1, n2, 255, &v3_repr(53, 100, 100, &["192.0.2.100"]), ChecksumVariant::LegacyUnicast),
         advert(N1_MAC, n1, n2, 255, &v3_repr(53, 100, 100, &["192.0.2.100"]), rfc),
         advert(N1_MAC, v6("fe80::1"), mcast6(), 255, &v3_repr(54, 100, 100, &["fe80::54", "2001:db8::54"]), rfc),
+        // Address forms that formatters disagree on: IPv4-compatible and
+        // -mapped, a lone zero word, a trailing run of zeros.
+        advert(
+            N1_MAC,
+            v6("fe80::1"),
+            mcast6(),
+            255,
+            &v3_repr(55, 100, 100, &["::c000:201", "::ffff:192.0.2.1", "2001:db8:0:1:1:1:1:1", "2001:db8::", "::1"]),
+            rfc,
+        ),
         v3_reserved,
         v3_type2,
         vlan_advert,

@@ -3,7 +3,7 @@
 //! ICMP.
 
 use super::layers::{self, Vrrp, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP};
-use super::link::be16;
+use super::link::{be16, ip};
 use super::tree::{Layer, Level, Node, Says};
 use super::FrameRef;
 use crate::wire::checksum;
@@ -83,7 +83,7 @@ fn ttl_says(ttl: u8, family: Family, is_vrrp: bool) -> Says {
 }
 
 fn dst_says(dst: IpAddr, is_vrrp: bool) -> Says {
-    let value = dst.to_string();
+    let value = ip(dst);
     if !is_vrrp {
         return Says::new(value, "destination address");
     }
@@ -101,7 +101,7 @@ fn dst_says(dst: IpAddr, is_vrrp: bool) -> Says {
 }
 
 fn src_says(src: IpAddr, is_vrrp: bool) -> Says {
-    let value = src.to_string();
+    let value = ip(src);
     match (is_vrrp, src) {
         (true, IpAddr::V6(a)) if a.segments()[0] & 0xffc0 != 0xfe80 => Says::new(
             value,
@@ -223,7 +223,7 @@ fn v4_header(f: &FrameRef, base: usize, is_vrrp: bool) -> (Node, usize) {
         );
     }
     let summary = match (src, dst) {
-        (Some(s), Some(d)) => format!("{s} → {d}"),
+        (Some(s), Some(d)) => format!("{} → {}", ip(s), ip(d)),
         _ => String::new(),
     };
     (l.finish(summary, ""), end)
@@ -273,7 +273,7 @@ fn v6_header(f: &FrameRef, base: usize, is_vrrp: bool) -> (Node, usize) {
         );
     }
     let summary = match (src, dst) {
-        (Some(s), Some(d)) => format!("{s} → {d}"),
+        (Some(s), Some(d)) => format!("{} → {}", ip(s), ip(d)),
         _ => String::new(),
     };
     (l.finish(summary, ""), end)

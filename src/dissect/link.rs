@@ -22,6 +22,17 @@ pub(super) fn mac(b: &[u8]) -> String {
     s
 }
 
+/// An address as Wireshark and tcpdump write it (IPv4-compatible and
+/// -mapped IPv6 addresses end in a dotted quad).
+pub(super) fn ip(a: std::net::IpAddr) -> String {
+    let mut out = Vec::with_capacity(39);
+    match a {
+        std::net::IpAddr::V4(a) => crate::print::fmt::ipv4(&mut out, &a.octets()),
+        std::net::IpAddr::V6(a) => crate::print::fmt::ipv6(&mut out, &a.octets()),
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 pub(super) fn be16(b: &[u8]) -> u16 {
     u16::from_be_bytes([b[0], b[1]])
 }

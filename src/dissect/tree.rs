@@ -360,7 +360,7 @@ mod test {
             let mut text = Vec::new();
             crate::print::tree::write_tree(&mut text, &t).unwrap();
             let mut json = Vec::new();
-            crate::print::json::write_frame(&mut json, &fr).unwrap();
+            crate::print::json::write_frame(&mut json, &fr);
             let parsed: Result<serde_json::Value, _> = serde_json::from_slice(&json);
             prop_assert!(parsed.is_ok(), "{}", String::from_utf8_lossy(&json));
             let filter = crate::filter::Filter::parse("vrrp.prio < 100 || arp.isgratuitous || ip.addr == 192.0.2.0/24 || vrrp.auth_string == \"x\"").unwrap();

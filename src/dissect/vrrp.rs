@@ -3,7 +3,7 @@
 //! this advert".
 
 use super::layers::{Checksum, Vrrp};
-use super::link::{be16, mac};
+use super::link::{be16, ip, mac};
 use super::tree::{Layer, Level, Node, Says};
 use super::FrameRef;
 use crate::wire::vrrp::{self, field, AuthType, ChecksumVariant, Family};
@@ -169,7 +169,7 @@ fn checksum_says(m: &Vrrp, sent: u16) -> Says {
 }
 
 fn addr_says(m: &Vrrp, i: usize, n: usize) -> Says {
-    let value = m.addr(i).map(|a| a.to_string()).unwrap_or_default();
+    let value = m.addr(i).map(ip).unwrap_or_default();
     let how = match m.family() {
         Family::Ipv4 => "answers ARP for it; a new master announces it with gratuitous ARPs",
         Family::Ipv6 => "answers neighbor solicitations for it; a new master sends unsolicited neighbor advertisements",

@@ -2,14 +2,14 @@
 //! field names, with values formatted as `tshark -T fields` prints them
 //! (MACs lower-case with colons, times with nine decimals, checksums as
 //! `0x1234`), so a script can switch between the two tools. Written by hand
-//! straight into the output: no per-field allocation.
+//! straight into the output buffer: no per-field allocation.
 
-use super::{Numbers, Printer};
+use super::{fmt, Numbers, Printer};
 use crate::capture::Frame;
 use crate::dissect::fields::{self, Id, Kind, Value};
 use crate::dissect::FrameRef;
 use crate::wire::decode::Decoded;
-use std::io::{self, Write};
+use std::net::IpAddr;
 use std::ops::ControlFlow;
 
 /// The fields of a line, in order; absent fields are left out.
@@ -61,81 +61,105 @@ pub struct Json;
 
 impl Printer for Json {
     fn print(&mut self, n: Numbers, frame: &Frame, decoded: &Decoded<'_>, out: &mut Vec<u8>) {
-        let f = FrameRef { number: n.in_file, frame, decoded: *decoded };
-        // Writing into a Vec cannot fail.
-        let _ = write_frame(out, &f);
+        write_frame(out, &FrameRef { number: n.in_file, frame, decoded: *decoded });
     }
 }
 
-/// Writes one frame as a JSON object and a newline.
-pub fn write_frame<W: Write>(out: &mut W, f: &FrameRef) -> io::Result<()> {
-    out.write_all(b"{")?;
+/// Appends one frame as a JSON object and a newline.
+pub fn write_frame(out: &mut Vec<u8>, f: &FrameRef) {
+    out.push(b'{');
     let mut first_field = true;
     for &id in FIELDS {
         let def = id.def();
         let mut n = 0usize;
-        let mut result = Ok(());
         fields::visit(f, id, &mut |v| {
-            result = (|| {
-                if n == 0 {
-                    if !first_field {
-                        out.write_all(b",")?;
-                    }
-                    write!(out, "\"{}\":", def.name)?;
-                    if def.multi {
-                        out.write_all(b"[")?;
-                    }
-                } else {
-                    out.write_all(b",")?;
+            if n == 0 {
+                if !first_field {
+                    out.push(b',');
                 }
-                value(out, def.kind, v)
-            })();
+                out.push(b'"');
+                out.extend_from_slice(def.name.as_bytes());
+                out.extend_from_slice(b"\":");
+                if def.multi {
+                    out.push(b'[');
+                }
+            } else {
+                out.push(b',');
+            }
+            value(out, def.kind, v);
             n += 1;
-            if result.is_ok() && def.multi {
+            if def.multi {
                 ControlFlow::Continue(())
             } else {
                 ControlFlow::Break(())
             }
         });
-        result?;
         if n > 0 {
             first_field = false;
             if def.multi {
-                out.write_all(b"]")?;
+                out.push(b']');
             }
         }
     }
-    out.write_all(b"}\n")
+    out.extend_from_slice(b"}\n");
 }
 
-fn value<W: Write>(out: &mut W, kind: Kind, v: Value) -> io::Result<()> {
+fn value(out: &mut Vec<u8>, kind: Kind, v: Value) {
     match v {
-        Value::Present => out.write_all(b"true"),
-        Value::Uint(n) if kind == Kind::Hex16 => write!(out, "\"0x{n:04x}\""),
-        Value::Uint(n) => write!(out, "{n}"),
-        Value::Bool(b) => write!(out, "{b}"),
-        Value::Ip(a) => write!(out, "\"{a}\""),
+        Value::Present => out.extend_from_slice(b"true"),
+        Value::Uint(n) if kind == Kind::Hex16 => {
+            out.extend_from_slice(b"\"0x");
+            fmt::hex_pad(out, n, 4);
+            out.push(b'"');
+        }
+        Value::Uint(n) => fmt::dec(out, n),
+        Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        Value::Ip(a) => {
+            out.push(b'"');
+            match a {
+                IpAddr::V4(a) => fmt::ipv4(out, &a.octets()),
+                IpAddr::V6(a) => fmt::ipv6(out, &a.octets()),
+            }
+            out.push(b'"');
+        }
         Value::Mac(m) => {
-            write!(out, "\"{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}\"", m[0], m[1], m[2], m[3], m[4], m[5])
+            out.push(b'"');
+            fmt::linkaddr(out, &m);
+            out.push(b'"');
         }
         Value::Str(s) => string(out, s),
-        Value::Enum(_, name) => write!(out, "\"{name}\""),
-        Value::Time(t) => write!(out, "{}.{:09}", t.secs, t.nanos),
+        Value::Enum(_, name) => {
+            out.push(b'"');
+            out.extend_from_slice(name.as_bytes());
+            out.push(b'"');
+        }
+        Value::Time(t) => {
+            // pcap times are never before 1970; a negative one still reads right.
+            if t.secs < 0 {
+                out.push(b'-');
+            }
+            fmt::dec(out, t.secs.unsigned_abs());
+            out.push(b'.');
+            fmt::dec_pad(out, u64::from(t.nanos), 9, b'0');
+        }
     }
 }
 
 /// A JSON string of bytes that should be ASCII text: printable ASCII as is,
 /// control characters escaped, other bytes as U+FFFD (as tshark shows them).
-fn string<W: Write>(out: &mut W, s: &[u8]) -> io::Result<()> {
-    out.write_all(b"\"")?;
+fn string(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'"');
     for &b in s {
         match b {
-            b'"' => out.write_all(b"\\\"")?,
-            b'\\' => out.write_all(b"\\\\")?,
-            0x20..=0x7e => out.write_all(&[b])?,
-            0x00..=0x1f | 0x7f => write!(out, "\\u{:04x}", b)?,
-            _ => out.write_all("\u{fffd}".as_bytes())?,
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x20..=0x7e => out.push(b),
+            0x00..=0x1f | 0x7f => {
+                out.extend_from_slice(b"\\u00");
+                fmt::hex_byte(out, b);
+            }
+            _ => out.extend_from_slice("\u{fffd}".as_bytes()),
         }
     }
-    out.write_all(b"\"")
+    out.push(b'"');
 }
