@@ -174,7 +174,12 @@ fn addr_says(m: &Vrrp, i: usize, n: usize) -> Says {
         Family::Ipv4 => "answers ARP for it; a new master announces it with gratuitous ARPs",
         Family::Ipv6 => "answers neighbor solicitations for it; a new master sends unsolicited neighbor advertisements",
     };
-    Says::new(value, format!("virtual address {} of {n}: the master holds it on its interface and {how}", i + 1))
+    let meaning = if i == 0 {
+        format!("virtual address 1 of {n}: the master holds it on its interface and {how}")
+    } else {
+        format!("virtual address {} of {n}", i + 1)
+    };
+    Says::new(value, meaning)
 }
 
 fn auth_data_says(m: &Vrrp, raw: &[u8]) -> Says {
@@ -240,7 +245,9 @@ pub(super) fn layer(f: &FrameRef, m: &Vrrp) -> Node {
     }
     if !m.is_v3() {
         let r = field::auth_data(count, family.addr_len());
-        if r.end <= m.ip.payload_len && l.add("vrrp.auth_string", r.clone(), |raw| auth_data_says(m, raw)) {
+        // Wireshark names the 8 bytes only when they hold a simple-text password.
+        let name = if h.auth_type() == AuthType::Simple { "vrrp.auth_string" } else { "vrrp.auth_data" };
+        if r.end <= m.ip.payload_len && l.add(name, r.clone(), |raw| auth_data_says(m, raw)) {
             end = r.end;
         }
     }
