@@ -244,8 +244,9 @@ impl ArpTracker {
             (Some(_), _) => Some("garp_after_takeover"),
         };
         let wanted = kind.is_some_and(|k| self.done.wants(k));
-        let late = w.offsets.first().is_some_and(|&o| o > GARP_LATE_US);
-        if !wanted && !late && w.wrong.is_empty() {
+        let late = w.offsets.first().is_some_and(|&o| o > GARP_LATE_US) && self.done.wants("garp_late");
+        let wrong = !w.wrong.is_empty() && self.done.wants("garp_wrong_mac");
+        if !(wanted || late || wrong) {
             return;
         }
         let vips: Vec<String> = w.vips.iter().map(|v| v.to_string()).collect();
@@ -316,7 +317,7 @@ impl ArpTracker {
                 None,
                 ));
             }
-            if w.offsets[0] > GARP_LATE_US {
+            if late {
                 self.done.push(base(
                     Severity::Warn,
                     "garp_late",
@@ -330,7 +331,7 @@ impl ArpTracker {
                 ));
             }
         }
-        if let Some(&(_, mac)) = w.wrong.first() {
+        if let Some(&(_, mac)) = w.wrong.first().filter(|_| wrong) {
             self.done.push(base(
                 Severity::Warn,
                 "garp_wrong_mac",

@@ -66,7 +66,15 @@ struct Service {
 pub struct LvsTracker {
     seen: HashMap<PacketId, Sighting>,
     services: BTreeMap<(Method, IpAddr, u16), Service>,
-    loops: BTreeMap<([u8; 6], [u8; 6]), (u64, Vec<FrameNo>, Micros)>,
+    loops: BTreeMap<([u8; 6], [u8; 6]), Bounces>,
+}
+
+/// Extra hops of packets between two directors.
+#[derive(Debug, Default)]
+struct Bounces {
+    hops: u64,
+    frames: Vec<FrameNo>,
+    first_ts: Micros,
 }
 
 struct L4 {
@@ -222,10 +230,10 @@ impl LvsTracker {
 
     fn bounce(&mut self, a: [u8; 6], b: [u8; 6], no: FrameNo, ts: Micros) {
         let key = if a < b { (a, b) } else { (b, a) };
-        let e = self.loops.entry(key).or_insert((0, Vec::new(), ts));
-        e.0 += 1;
-        if e.1.len() < 10 {
-            e.1.push(no);
+        let e = self.loops.entry(key).or_insert(Bounces { first_ts: ts, ..Bounces::default() });
+        e.hops += 1;
+        if e.frames.len() < 10 {
+            e.frames.push(no);
         }
     }
 
@@ -286,7 +294,7 @@ impl LvsTracker {
                 data,
             });
         }
-        for ((a, b), (n, frames, ts)) in std::mem::take(&mut self.loops) {
+        for ((a, b), Bounces { hops: n, frames, first_ts: ts }) in std::mem::take(&mut self.loops) {
             out.push(Finding {
                 severity: Severity::Error,
                 kind: "lvs_loop",
