@@ -154,7 +154,7 @@ impl Director {
                 r.daddr == ip.dst()
                     && r.proto == ip.protocol()
                     && dport == Some(r.dport)
-                    && r.not_from.map_or(true, |m| m != src_mac)
+                    && r.not_from.is_none_or(|m| m != src_mac)
             })
             .map_or(0, |r| r.mark)
     }

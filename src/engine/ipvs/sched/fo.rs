@@ -39,7 +39,7 @@ impl Scheduler for Highest {
             if !d.usable() || full {
                 continue;
             }
-            if best.map_or(true, |(_, w)| d.weight > w) {
+            if best.is_none_or(|(_, w)| d.weight > w) {
                 best = Some((id, d.weight));
             }
         }

@@ -163,7 +163,7 @@ impl Locality {
             }
         }
         let dest = wlc(dests)?;
-        if self.find(addr).map_or(true, |e| e.members[0] != dest) {
+        if self.find(addr).is_none_or(|e| e.members[0] != dest) {
             self.remove(addr);
             self.insert(Entry { addr, lastuse: now_us, members: vec![dest], lastmod: now_us });
         }
