@@ -57,7 +57,7 @@ impl<'a> Segment<'a> {
     }
 
     /// Sequence space the segment occupies (SYN and FIN count one).
-    pub fn len(&self) -> u32 {
+    pub fn seq_len(&self) -> u32 {
         self.payload.len() as u32 + u32::from(self.has(SYN)) + u32::from(self.has(FIN))
     }
 }
@@ -100,7 +100,7 @@ impl Out<'_> {
 /// The RST the kernel answers a segment with when no socket wants it
 /// (`tcp_v4_send_reset`).
 pub fn reset_for(s: &Segment<'_>) -> Vec<u8> {
-    let (seq, ack, flags) = if s.has(ACK) { (s.ack, 0, RST) } else { (0, s.seq.wrapping_add(s.len()), RST | ACK) };
+    let (seq, ack, flags) = if s.has(ACK) { (s.ack, 0, RST) } else { (0, s.seq.wrapping_add(s.seq_len()), RST | ACK) };
     Out { src: s.dst, dst: s.src, sport: s.dport, dport: s.sport, seq, ack, flags, payload: &[] }.emit()
 }
 
@@ -136,7 +136,7 @@ mod test {
         assert_eq!(t.options(), &[2, 4, 5, 180]);
         let ip = Ipv4::parse(&p).unwrap();
         let s = Segment::parse(&ip).unwrap();
-        assert_eq!((s.seq, s.len(), s.flags), (7, 1, SYN));
+        assert_eq!((s.seq, s.seq_len(), s.flags), (7, 1, SYN));
         let data = Out { flags: PSH | ACK, payload: b"GET /", seq: 8, ack: 99, ..out }.emit();
         let ip = Ipv4::parse(&data).unwrap();
         assert_eq!(Segment::parse(&ip).unwrap().payload, b"GET /");

@@ -84,7 +84,8 @@ fn reset_and_unreachable() {
     r.on_packet(&Ipv4::parse(&out[0]).unwrap(), &mut back);
     let mut forth = Vec::new();
     c.on_packet(1_500_000, &Ipv4::parse(&back[0]).unwrap(), &mut forth);
-    let s = Segment::parse(&Ipv4::parse(&forth[1]).unwrap()).unwrap().clone();
+    let forth1 = Ipv4::parse(&forth[1]).unwrap();
+    let s = Segment::parse(&forth1).unwrap();
     let rst = Out { src: a("192.0.2.100"), dst: s.src, sport: 80, dport: s.sport, seq: 1, ack: 0, flags: RST, payload: &[] }.emit();
     c.on_packet(1_500_000, &Ipv4::parse(&rst).unwrap(), &mut Vec::new());
     assert_eq!(c.outcomes()[1].1, Outcome::Reset);
