@@ -52,7 +52,7 @@ pub struct DirectorConfig {
 }
 
 /// What became of a received frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Handled {
     /// Not an IPv4 packet for this node: someone else's business.
     Ignored,
@@ -60,6 +60,10 @@ pub enum Handled {
     Local,
     /// Taken by IPVS or forwarding; whatever it caused is in the outputs.
     Taken,
+    /// Scheduled to a real server that is this node itself: the packet (as
+    /// IPVS left it) goes to the local stack, as the kernel does for a
+    /// destination with a local route.
+    Deliver(Vec<u8>),
 }
 
 #[derive(Debug)]
@@ -169,10 +173,16 @@ impl Director {
         out.push(Tx { frame, next_hop: Some(hop) });
     }
 
-    fn apply(&mut self, verdict: Verdict, out: &mut Vec<Tx>) -> Handled {
+    fn apply(&mut self, verdict: Verdict, original: &[u8], out: &mut Vec<Tx>) -> Handled {
         match verdict {
             Verdict::Pass => return Handled::Local,
             Verdict::Drop => {}
+            Verdict::Send { next_hop, packet } if self.is_local(next_hop) => {
+                // DR/TUN hand the packet up untouched (no TTL decrement on a
+                // local route); NAT delivers the rewritten one.
+                let rewritten = Ipv4::parse(&packet).is_some_and(|p| p.dst() == next_hop);
+                return Handled::Deliver(if rewritten { packet } else { original.to_vec() });
+            }
             Verdict::Send { next_hop, packet } => self.emit(packet, Some(next_hop), out),
             Verdict::Route(packet) => {
                 let hop = Ipv4::parse(&packet).and_then(|ip| self.route(ip.dst()));
@@ -189,12 +199,14 @@ impl Director {
         }
         let Some(ip) = Ipv4::parse(&frame[14..]) else { return Handled::Ignored };
         let mark = self.mark_of(&frame[6..12], &ip);
+        // nat PREROUTING runs before the routing decision: a REDIRECTed VIP
+        // is local whether the node holds it or not.
+        if self.bypass.contains(&ip.dst()) {
+            return Handled::Local;
+        }
         if self.is_local(ip.dst()) {
-            if self.bypass.contains(&ip.dst()) {
-                return Handled::Local;
-            }
             let v = self.ipvs.local_in(now_us, ip.bytes(), mark);
-            return self.apply(v, out);
+            return self.apply(v, ip.bytes(), out);
         }
         if !self.cfg.ip_forward {
             return Handled::Ignored;
@@ -202,7 +214,7 @@ impl Director {
         if ip.ttl() <= 1 {
             let from = self.cfg.addrs.first().map_or(Ipv4Addr::UNSPECIFIED, |a| a.0);
             let err = icmp_error(&ip, 11, 0, from, 0);
-            return self.apply(Verdict::Route(err), out);
+            return self.apply(Verdict::Route(err), ip.bytes(), out);
         }
         let mut w = Rewrite::new(&ip);
         w.decrement_ttl();
@@ -213,7 +225,7 @@ impl Director {
                 self.emit(forwarded, hop, out);
                 Handled::Taken
             }
-            v => self.apply(v, out),
+            v => self.apply(v, ip.bytes(), out),
         }
     }
 }
@@ -312,6 +324,26 @@ mod test {
         assert_eq!(d.on_frame(0, &syn(1), &mut out), Handled::Local);
         d.set_bypass(a("192.0.2.100"), false);
         assert_eq!(d.on_frame(0, &syn(1), &mut out), Handled::Taken);
+    }
+
+    #[test]
+    fn a_real_server_on_the_director_itself_gets_the_packet_locally() {
+        let mut d = director(&["-A -t 192.0.2.100:80 -s rr", "-a -t 192.0.2.100:80 -r 192.0.2.10 -g"], false);
+        let mut out = Vec::new();
+        let f = syn(1);
+        assert_eq!(d.on_frame(0, &f, &mut out), Handled::Deliver(f[14..].to_vec()));
+        assert!(out.is_empty());
+        assert_eq!(d.ipvs.conns().count(), 1);
+    }
+
+    #[test]
+    fn bypass_applies_to_a_vip_the_node_does_not_hold() {
+        let mut d = director(&[], false);
+        d.del_local(a("192.0.2.100"));
+        let mut out = Vec::new();
+        assert_eq!(d.on_frame(0, &syn(1), &mut out), Handled::Ignored);
+        d.set_bypass(a("192.0.2.100"), true);
+        assert_eq!(d.on_frame(0, &syn(1), &mut out), Handled::Local);
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod director;
 pub mod estimator;
 pub mod hash;
 pub mod input;
+pub mod iptables;
 pub mod ipvsadm;
 #[cfg(test)]
 mod input_tests;
