@@ -175,6 +175,13 @@ impl Host {
         self.extra.iter().map(|e| e.addr).collect()
     }
 
+    /// The carrier went down: the kernel flushes learned neighbours
+    /// (`neigh_carrier_down`) and what waited for them.
+    pub fn carrier_down(&mut self) {
+        self.neigh.clear();
+        self.pending.clear();
+    }
+
     pub fn neighbor(&self, ip: IpAddr) -> Option<Mac> {
         self.neigh.get(&ip).map(|n| n.mac)
     }
@@ -260,7 +267,9 @@ impl Host {
             self.learn(now, spa, p.sha, create, gratuitous);
             self.resolved(spa, out);
         }
-        if p.op != arp::OP_REQUEST || !for_us || self.arp_ignored(p.spa, p.tpa) {
+        // A request from one of our own addresses (another holder's GARP for
+        // a VIP we also hold) fails the kernel's source check: no answer.
+        if p.op != arp::OP_REQUEST || !for_us || self.is_local(spa) || self.arp_ignored(p.spa, p.tpa) {
             return;
         }
         let Some(mac) = self.mac_for(tpa).or_else(|| self.cfg.lo.contains(&tpa).then_some(self.cfg.mac)) else {
@@ -530,6 +539,17 @@ mod test {
         assert_eq!(replies(&mut h, "192.0.2.100", "192.0.2.50").len(), 1, "3: lo VIPs are scope global");
         let mut h = host(Sysctl { all: 8, iface: 0 }, Sysctl::default());
         assert!(replies(&mut h, "192.0.2.21", "192.0.2.50").is_empty());
+    }
+
+    #[test]
+    fn another_holders_garp_is_not_answered() {
+        let mut h = host(Sysctl::default(), Sysctl::default());
+        h.add_addr("192.0.2.200".parse().unwrap(), 32, MAC, true);
+        let mut g = vec![];
+        frame::gratuitous_arp(&mut g, CLIENT, v4("192.0.2.200"));
+        let mut out = Outputs::new();
+        assert_eq!(h.receive(0, &g, &mut out), Delivery::Consumed);
+        assert!(out.frames.is_empty());
     }
 
     #[test]
