@@ -18,3 +18,6 @@ pub mod summary;
 pub mod world;
 
 pub use world::{Factory, Stats, World};
+
+#[cfg(test)]
+mod tests;
