@@ -190,7 +190,7 @@ pub fn parse_duration(s: &str) -> anyhow::Result<u64> {
         u => bail!("unknown unit `{u}` in `{s}` (use us, ms, s, m or h)"),
     };
     let us = (v * scale).round();
-    if !us.is_finite() || us < 0.0 || us > 1e15 {
+    if !us.is_finite() || !(0.0..=1e15).contains(&us) {
         bail!("`{s}` is out of range");
     }
     Ok(us as u64)

@@ -90,11 +90,15 @@ pub enum Delivery {
 pub struct Host {
     cfg: HostConfig,
     extra: Vec<Extra>,
+    /// Added addresses with `accept: false`, and with a MAC of their own:
+    /// when there are none (the usual case) the per-frame checks skip the scan.
+    no_accept: usize,
+    own_macs: usize,
     neigh: BTreeMap<IpAddr, Neigh>,
     pending: BTreeMap<IpAddr, Pending>,
     /// IPv4 identification counters per (source, destination), as the
-    /// kernel keeps them for packets sent with id 0.
-    ip_ids: BTreeMap<(Ipv4Addr, Ipv4Addr), u16>,
+    /// kernel keeps them for packets sent with id 0 (few pairs: a scan).
+    ip_ids: Vec<((Ipv4Addr, Ipv4Addr), u16)>,
 }
 
 fn in_subnet(a: IpAddr, net: IpAddr, prefix: u8) -> bool {
@@ -113,7 +117,15 @@ fn in_subnet(a: IpAddr, net: IpAddr, prefix: u8) -> bool {
 
 impl Host {
     pub fn new(cfg: HostConfig) -> Host {
-        Host { cfg, extra: vec![], neigh: BTreeMap::new(), pending: BTreeMap::new(), ip_ids: BTreeMap::new() }
+        Host {
+            cfg,
+            extra: vec![],
+            no_accept: 0,
+            own_macs: 0,
+            neigh: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            ip_ids: vec![],
+        }
     }
 
     pub fn config(&self) -> &HostConfig {
@@ -164,10 +176,17 @@ impl Host {
     pub fn add_addr(&mut self, addr: IpAddr, prefix: u8, mac: Mac, accept: bool) {
         self.extra.retain(|e| e.addr != addr);
         self.extra.push(Extra { addr, prefix, mac, accept });
+        self.count();
+    }
+
+    fn count(&mut self) {
+        self.no_accept = self.extra.iter().filter(|e| !e.accept).count();
+        self.own_macs = self.extra.iter().filter(|e| e.mac != self.cfg.mac).count();
     }
 
     pub fn del_addr(&mut self, addr: IpAddr) {
         self.extra.retain(|e| e.addr != addr);
+        self.count();
     }
 
     /// Addresses added at run time (VIPs), in the order they were added.
@@ -200,7 +219,7 @@ impl Host {
     /// The NIC's filter: our MAC, the MACs of added addresses, broadcast and multicast.
     pub fn accepts(&self, frame: &[u8]) -> bool {
         let Some(dst) = frame.get(0..6).and_then(|d| <[u8; 6]>::try_from(d).ok()) else { return false };
-        dst == self.cfg.mac || frame::is_multicast(&dst) || self.extra.iter().any(|e| e.mac == dst)
+        dst == self.cfg.mac || frame::is_multicast(&dst) || (self.own_macs > 0 && self.extra.iter().any(|e| e.mac == dst))
     }
 
     /// A frame from the wire. ARP, neighbour discovery and ICMP echo are
@@ -208,6 +227,19 @@ impl Host {
     pub fn receive(&mut self, now: Micros, data: &[u8], out: &mut Outputs) -> Delivery {
         if !self.accepts(data) {
             return Delivery::Filtered;
+        }
+        // Most frames are adverts: decide those without a full decode.
+        match (data.get(12..14), data.get(23), data.get(30..34), data.get(20)) {
+            (Some([0x08, 0x00]), Some(&proto), Some(dst), _) if proto != 1 => {
+                let dst = IpAddr::V4(Ipv4Addr::new(dst[0], dst[1], dst[2], dst[3]));
+                return if self.accepted(dst) { Delivery::Up } else { Delivery::Consumed };
+            }
+            (Some([0x86, 0xdd]), _, _, Some(&next)) if next != 58 => {
+                let dst = data.get(38..54).and_then(|d| <[u8; 16]>::try_from(d).ok());
+                let ok = dst.map_or(true, |d| self.accepted(IpAddr::V6(Ipv6Addr::from(d))));
+                return if ok { Delivery::Up } else { Delivery::Consumed };
+            }
+            _ => {}
         }
         let d = decode(LinkType::Ethernet, data);
         if d.vlan().is_some() {
@@ -237,7 +269,7 @@ impl Host {
     }
 
     fn accepted(&self, dst: IpAddr) -> bool {
-        self.extra.iter().find(|e| e.addr == dst).is_none_or(|e| e.accept)
+        self.no_accept == 0 || self.extra.iter().find(|e| e.addr == dst).map_or(true, |e| e.accept)
     }
 
     fn learn(&mut self, now: Micros, ip: IpAddr, mac: Mac, create: bool, force: bool) {
@@ -286,7 +318,7 @@ impl Host {
         let on_iface = self.iface_addrs().find(|(a, _)| *a == tip_ip);
         match self.cfg.arp_ignore.effective() {
             1 => on_iface.is_none(),
-            2 => on_iface.is_none_or(|(a, p)| !in_subnet(IpAddr::V4(sip), a, p)),
+            2 => on_iface.map_or(true, |(a, p)| !in_subnet(IpAddr::V4(sip), a, p)),
             // Only scope-host addresses are skipped: 127/8 on lo.
             3 => tip.is_loopback(),
             8 => true,
@@ -379,7 +411,14 @@ impl Host {
         }
         let src = Ipv4Addr::new(f[26], f[27], f[28], f[29]);
         let dst = Ipv4Addr::new(f[30], f[31], f[32], f[33]);
-        let id = self.ip_ids.entry((src, dst)).or_insert(0);
+        let i = match self.ip_ids.iter().position(|(k, _)| *k == (src, dst)) {
+            Some(i) => i,
+            None => {
+                self.ip_ids.push(((src, dst), 0));
+                self.ip_ids.len() - 1
+            }
+        };
+        let id = &mut self.ip_ids[i].1;
         *id = id.wrapping_add(1).max(1);
         f[18..20].copy_from_slice(&id.to_be_bytes());
         let ihl = usize::from(f[14] & 0x0f) * 4;

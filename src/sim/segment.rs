@@ -3,11 +3,11 @@
 //! into groups that do not forward to each other.
 
 use crate::engine::frame::{is_multicast, Mac};
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default)]
 pub struct Segment {
-    macs: BTreeMap<Mac, usize>,
+    /// The forwarding table: a LAN has a handful of MACs, a scan is fastest.
+    macs: Vec<(Mac, usize)>,
     /// Partition group per port; ports forward only within their group.
     groups: Vec<usize>,
 }
@@ -24,8 +24,12 @@ impl Segment {
 
     /// Learns where a source MAC lives (a GARP from a new port moves it).
     pub fn learn(&mut self, src: Mac, port: usize) {
-        if !is_multicast(&src) {
-            self.macs.insert(src, port);
+        if is_multicast(&src) {
+            return;
+        }
+        match self.macs.iter_mut().find(|(m, _)| *m == src) {
+            Some(e) => e.1 = port,
+            None => self.macs.push((src, port)),
         }
     }
 
@@ -33,8 +37,8 @@ impl Segment {
     pub fn destinations(&self, from: usize, dst: Mac, out: &mut Vec<usize>) {
         out.clear();
         let g = self.groups[from];
-        match self.macs.get(&dst) {
-            Some(&p) if !is_multicast(&dst) => {
+        match self.macs.iter().find(|(m, _)| *m == dst).map(|e| e.1) {
+            Some(p) if !is_multicast(&dst) => {
                 if p != from && self.groups[p] == g {
                     out.push(p);
                 }

@@ -50,7 +50,7 @@ pub fn master_spans(log: &[Entry]) -> Vec<Span> {
         }
     }
     done.extend(open.into_values());
-    done.sort_by(|a, b| (a.family, a.vrid, a.from, a.node).cmp(&(b.family, b.vrid, b.from, b.node)));
+    done.sort_by_key(|a| (a.family, a.vrid, a.from, a.node));
     done
 }
 

@@ -232,9 +232,12 @@ impl World {
                 if self.nodes[n].host_wake == Some(at) {
                     self.nodes[n].host_wake = None;
                     let mut wire = std::mem::take(&mut self.wire);
+                    let mut pool = std::mem::take(&mut self.scratch);
                     self.nodes[n].host.on_timer(at, &mut wire);
-                    self.send_wire(n, &mut wire)?;
+                    let r = self.send_wire(n, &mut wire, &mut pool);
                     self.wire = wire;
+                    self.scratch = pool;
+                    r?;
                 }
             }
         }
@@ -419,7 +422,7 @@ impl World {
             for tx in out.frames.drain(..) {
                 self.nodes[n].host.transmit(now, tx, &mut wire);
             }
-            let r = self.send_wire(n, &mut wire);
+            let r = self.send_wire(n, &mut wire, out);
             self.wire = wire;
             r?;
             if out.notes.is_empty() && out.frames.is_empty() {
@@ -432,23 +435,24 @@ impl World {
         let slot = &mut self.nodes[n].slots[m];
         let Some(p) = slot.machine.as_ref().and_then(|x| x.poll_at()) else { return };
         let at = p.max(self.now);
-        if slot.wake.is_none_or(|w| at < w) {
+        if slot.wake.map_or(true, |w| at < w) {
             slot.wake = Some(at);
             self.queue.push(at, Ev::Machine { node: n as u32, m: m as u32 });
         }
     }
 
     /// Puts the host's outgoing frames on the wire and re-arms its timer.
-    fn send_wire(&mut self, n: usize, wire: &mut Outputs) -> io::Result<()> {
+    /// Buffers freed on the way go to `pool`, where machines find them.
+    fn send_wire(&mut self, n: usize, wire: &mut Outputs, pool: &mut Outputs) -> io::Result<()> {
         let mut frames = std::mem::take(&mut wire.frames);
         for tx in frames.drain(..) {
-            self.transmit(n, tx.frame, wire)?;
+            self.transmit(n, tx.frame, pool)?;
         }
         wire.frames = frames;
         wire.notes.clear();
         if let Some(p) = self.nodes[n].host.poll_at() {
             let at = p.max(self.now);
-            if self.nodes[n].host_wake.is_none_or(|w| at < w) {
+            if self.nodes[n].host_wake.map_or(true, |w| at < w) {
                 self.nodes[n].host_wake = Some(at);
                 self.queue.push(at, Ev::Host { node: n as u32 });
             }
@@ -533,9 +537,11 @@ impl World {
             return Ok(());
         }
         let mut wire = std::mem::take(&mut self.wire);
+        let mut pool = std::mem::take(&mut self.scratch);
         let verdict = node.host.receive(self.now, frame, &mut wire);
-        let r = self.send_wire(n, &mut wire);
+        let r = self.send_wire(n, &mut wire, &mut pool);
         self.wire = wire;
+        self.scratch = pool;
         r?;
         if verdict == Delivery::Up {
             for m in 0..self.nodes[n].slots.len() {

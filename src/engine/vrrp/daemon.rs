@@ -100,7 +100,7 @@ impl Daemon {
         }
         out.log("Startup complete".into());
         for i in 0..self.scripts.len() {
-            self.timers.push(now, Timer::Script(i));
+            self.timers.push(now, Timer::Script(i as u32));
         }
     }
 
@@ -142,10 +142,10 @@ impl Daemon {
         }
         while let Some((at, t)) = self.timers.pop_due(now) {
             match t {
-                Timer::Sands(i) => self.with(i, now, out, |r, cx| r.sands_timer(at, cx)),
-                Timer::Announce { inst, rep } => self.with(inst, now, out, |r, cx| r.announce(rep, cx)),
+                Timer::Sands(i) => self.with(i as usize, now, out, |r, cx| r.sands_timer(at, cx)),
+                Timer::Announce { inst, rep } => self.with(inst as usize, now, out, |r, cx| r.announce(rep, cx)),
                 Timer::Script(i) => {
-                    let s = &self.cfg.scripts[i];
+                    let s = &self.cfg.scripts[i as usize];
                     self.timers.push(now + s.interval_us, Timer::Script(i));
                     out.notes.push(Note::RunScript { script: s.name.clone() });
                 }

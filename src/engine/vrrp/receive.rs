@@ -3,9 +3,8 @@
 //! rejected advert is ignored: it resets no timer at a backup.
 
 use super::config::InstanceConfig;
-use crate::capture::LinkType;
-use crate::wire::decode::{decode, Net};
 use crate::wire::vrrp::{self, Family, Packet};
+use etherparse::{IpNumber, Ipv4HeaderSlice, Ipv6HeaderSlice};
 use std::net::IpAddr;
 
 /// A VRRP packet as the raw socket delivers it.
@@ -23,18 +22,37 @@ pub struct Rx<'a> {
 
 impl<'a> Rx<'a> {
     /// The VRRP packet in an Ethernet frame, if it is one (IP protocol 112,
-    /// complete header). VLAN-tagged frames are not for this interface.
+    /// first fragment, complete header): what keepalived's raw socket gets.
+    /// VLAN-tagged frames belong to another interface.
     pub fn from_frame(frame: &'a [u8]) -> Option<Rx<'a>> {
-        let d = decode(LinkType::Ethernet, frame);
-        if d.vlan().is_some() {
+        let ether_type = u16::from_be_bytes([*frame.get(12)?, *frame.get(13)?]);
+        let ip = &frame[14..];
+        let (family, src, dst, ttl, payload, claimed_len) = match ether_type {
+            0x0800 => {
+                let h = Ipv4HeaderSlice::from_slice(ip).ok()?;
+                if h.protocol() != IpNumber(vrrp::PROTOCOL) || h.is_fragmenting_payload() {
+                    return None;
+                }
+                let claimed = h.payload_len().ok()?;
+                let start = h.slice().len();
+                (Family::Ipv4, IpAddr::V4(h.source_addr()), IpAddr::V4(h.destination_addr()), h.ttl(), &ip[start..], claimed)
+            }
+            0x86dd => {
+                let h = Ipv6HeaderSlice::from_slice(ip).ok()?;
+                if h.next_header() != IpNumber(vrrp::PROTOCOL) {
+                    return None;
+                }
+                let (s, d) = (IpAddr::V6(h.source_addr()), IpAddr::V6(h.destination_addr()));
+                (Family::Ipv6, s, d, h.hop_limit(), &ip[40..], h.payload_length())
+            }
+            _ => return None,
+        };
+        let claimed_len = usize::from(claimed_len);
+        let body = payload.get(..claimed_len)?;
+        if body.len() < vrrp::HEADER_LEN {
             return None;
         }
-        let Net::Ip(ip) = d.net else { return None };
-        let (_, body) = d.vrrp()?;
-        if body.len() < ip.payload_len || body.len() < vrrp::HEADER_LEN {
-            return None;
-        }
-        Some(Rx { family: ip.family, src: ip.src, dst: ip.dst, ttl: ip.ttl, body, claimed_len: ip.payload_len })
+        Some(Rx { family, src, dst, ttl, body, claimed_len })
     }
 
     pub fn vrid(&self) -> u8 {

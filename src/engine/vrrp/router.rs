@@ -164,8 +164,8 @@ impl Router {
 
     fn set_sands(&mut self, at: Micros, cx: &mut Ctx) {
         self.sands = Some(at);
-        if self.queued.is_none_or(|q| at < q) {
-            cx.timers.push(at, Timer::Sands(cx.me));
+        if self.queued.map_or(true, |q| at < q) {
+            cx.timers.push(at, Timer::Sands(cx.me as u32));
             self.queued = Some(at);
         }
     }
@@ -193,7 +193,7 @@ impl Router {
         match self.sands {
             Some(s) if s <= cx.now => self.timeout(cx),
             Some(s) => {
-                cx.timers.push(s, Timer::Sands(cx.me));
+                cx.timers.push(s, Timer::Sands(cx.me as u32));
                 self.queued = Some(s);
             }
             None => {}
@@ -272,7 +272,7 @@ impl Router {
             self.become_master(cx);
             if self.cfg.garp_delay_us > 0 {
                 let at = cx.now + VIP_SETUP_US + self.cfg.garp_delay_us;
-                cx.timers.push(at, Timer::Announce { inst: cx.me, rep: self.cfg.garp_rep });
+                cx.timers.push(at, Timer::Announce { inst: cx.me as u32, rep: self.cfg.garp_rep });
             }
         } else if let Some(at) = self.garp_refresh_at {
             if cx.now >= at {
@@ -288,7 +288,7 @@ impl Router {
             cx.out.notes.push(Note::AddAddr { addr: v.addr, prefix: v.prefix, mac: self.mac, accept: self.cfg.accept });
         }
         self.vipset = true;
-        cx.timers.push(cx.now + VIP_SETUP_US, Timer::Announce { inst: cx.me, rep: self.cfg.garp_rep });
+        cx.timers.push(cx.now + VIP_SETUP_US, Timer::Announce { inst: cx.me as u32, rep: self.cfg.garp_rep });
         self.garp_refresh_at = (self.cfg.garp_refresh_us > 0).then(|| cx.now + VIP_SETUP_US + self.cfg.garp_refresh_us);
     }
 
@@ -359,7 +359,7 @@ impl Router {
             Ok(())
                 if self.cfg.nopreempt
                     || prio >= self.effective_priority
-                    || (self.cfg.preempt_delay_us > 0 && self.preempt_time.is_none_or(|t| t > cx.now)) =>
+                    || (self.cfg.preempt_delay_us > 0 && self.preempt_time.map_or(true, |t| t > cx.now)) =>
             {
                 self.adopt_interval(rx);
                 self.ms_down_timer = self.mdi();
@@ -429,7 +429,7 @@ impl Router {
                 self.announce(self.cfg.garp_lower_prio_rep, cx);
                 if self.cfg.garp_lower_prio_delay_us > 0 {
                     let at = cx.now + self.cfg.garp_lower_prio_delay_us;
-                    cx.timers.push(at, Timer::Announce { inst: cx.me, rep: self.cfg.garp_lower_prio_rep });
+                    cx.timers.push(at, Timer::Announce { inst: cx.me as u32, rep: self.cfg.garp_lower_prio_rep });
                 }
             }
             return false;
@@ -541,7 +541,7 @@ impl Router {
                 advert::announce(s, self.mac, cx.out);
             }
         }
-        if !(self.state == VrrpState::Master && !was_master) {
+        if self.state != VrrpState::Master || was_master {
             self.init_sands(cx);
         }
     }

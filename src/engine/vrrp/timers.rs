@@ -10,34 +10,60 @@ use std::collections::BinaryHeap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Timer {
     /// Instance `i`'s main timer.
-    Sands(usize),
+    Sands(u32),
     /// Send `rep` rounds of GARPs for instance `inst` if it still holds its VIPs.
-    Announce { inst: usize, rep: u32 },
+    Announce { inst: u32, rep: u32 },
     /// Run script `i`.
-    Script(usize),
+    Script(u32),
+}
+
+/// A heap entry, ordered by time then arming order only (the sequence is
+/// unique, so the timer itself never takes part in comparisons).
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    at: Micros,
+    seq: u64,
+    t: Timer,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Entry {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(o.at, o.seq))
+    }
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Timers {
-    heap: BinaryHeap<Reverse<(Micros, u64, Timer)>>,
+    heap: BinaryHeap<Reverse<Entry>>,
     seq: u64,
 }
 
 impl Timers {
     pub fn push(&mut self, at: Micros, t: Timer) {
         self.seq += 1;
-        self.heap.push(Reverse((at, self.seq, t)));
+        self.heap.push(Reverse(Entry { at, seq: self.seq, t }));
     }
 
     /// The earliest armed time (possibly of a timer that turns out stale).
     pub fn next_at(&self) -> Option<Micros> {
-        self.heap.peek().map(|Reverse((at, _, _))| *at)
+        self.heap.peek().map(|e| e.0.at)
     }
 
     /// Removes and returns the earliest timer due at `now`.
     pub fn pop_due(&mut self, now: Micros) -> Option<(Micros, Timer)> {
         match self.heap.peek() {
-            Some(Reverse((at, _, _))) if *at <= now => self.heap.pop().map(|Reverse((at, _, t))| (at, t)),
+            Some(e) if e.0.at <= now => self.heap.pop().map(|e| (e.0.at, e.0.t)),
             _ => None,
         }
     }
