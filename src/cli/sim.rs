@@ -64,6 +64,9 @@ pub fn run(a: Args) -> anyhow::Result<Status> {
         eprintln!("warning: {node}: {}", w.message);
     }
     let mut world = built.world;
+    if let Some(seed) = a.seed {
+        scenario.seed = seed;
+    }
     simulate(&mut world, &scenario, &a)?;
     report(&world, &scenario, &a)?;
     Ok(Status::Ok)
