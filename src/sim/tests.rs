@@ -255,3 +255,31 @@ fn explorer_finds_lasting_split_brain_and_passes_sane_configs() {
     // A seed replays its plan.
     assert_eq!(explore::plan(&good, 11).0.events, explore::plan(&good, 11).0.events);
 }
+
+#[test]
+fn link_down_is_fault_and_frees_the_vrid() {
+    use crate::scenario::model::{Action, Event};
+    let mut s = builtin::get("election").unwrap();
+    s.duration_us = 30_000_000;
+    s.events = vec![
+        Event { at_us: 10_000_000, action: Action::LinkDown { node: "n1".into() } },
+        Event { at_us: 20_000_000, action: Action::LinkUp { node: "n1".into() } },
+    ];
+    let w = run(&s, None);
+    let names = w.node_names();
+    let t = takeovers(&w);
+    // n2 times out after the last advert; n1 comes back as BACKUP at 20 s and
+    // preempts a Master_Down_Interval later (n2's 80 is lower).
+    assert_eq!(t, [(51, 3_609_375, "n1".into()), (51, 13_297_876, "n2".into()), (51, 23_609_375, "n1".into())]);
+    let lines: Vec<String> = w.log().iter().map(|e| e.text(&names)).collect();
+    assert!(lines.contains(&"00:00:10.000000 n1 Keepalived_vrrp: Netlink reports eth0 down".to_string()));
+    assert!(lines.contains(&"00:00:10.000000 n1 Keepalived_vrrp: (VI_1) Entering FAULT STATE".to_string()));
+    assert!(lines.contains(&"00:00:20.000000 n1 Keepalived_vrrp: (VI_1) Entering BACKUP STATE".to_string()));
+    // Nothing left n1 while its link was down (the two priority-0 adverts included).
+    let from_n1_down = w
+        .frames()
+        .iter()
+        .filter(|f| (1_767_225_610..1_767_225_620).contains(&f.ts.secs) && f.data[6..12] == [2, 0, 0, 0, 0, 1])
+        .count();
+    assert_eq!(from_n1_down, 0);
+}

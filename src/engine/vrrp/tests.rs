@@ -465,3 +465,26 @@ fn use_vmac_sends_from_the_virtual_mac() {
     }
     assert!(!b.garps.is_empty());
 }
+
+#[test]
+fn garp_refresh_repeats_while_master() {
+    let mut b = Bench::new(InstanceConfig { garp_refresh_us: 10_000_000, garp_delay_us: 0, ..cfg(100) });
+    b.run_to(40_000_000);
+    // One burst of 5 when the VIP is set, then one GARP with the first advert
+    // at or after each refresh time.
+    let g = 3_609_375 + super::router::VIP_SETUP_US;
+    assert_eq!(b.garps[..5], [g; 5]);
+    assert_eq!(b.garps[5..], [g + 10_000_000, g + 20_000_000, g + 30_000_000]);
+}
+
+#[test]
+fn adverts_for_other_vrids_are_not_ours() {
+    let mut b = Bench::new(cfg(100));
+    let other = InstanceConfig { vrid: 52, ..cfg(150) };
+    for s in 1..5 {
+        b.advert_from(s * 1_000_000, &other, PEER, 150);
+    }
+    b.run_to(5_000_000);
+    assert_eq!(b.first_master_advert(), Some(3_609_375));
+    assert!(!b.logs.iter().any(|l| l.1.contains("192.0.2.11")), "silently ignored");
+}
