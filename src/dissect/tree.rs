@@ -353,7 +353,7 @@ mod test {
             let fr = FrameRef::new(1, &f);
             let t = dissect(&fr);
             // Layers may claim more than was captured; fields never point past the data.
-            let inside = |n: &Node| n.range.as_ref().map_or(true, |r| r.start <= r.end && r.end <= data.len());
+            let inside = |n: &Node| n.range.as_ref().is_none_or(|r| r.start <= r.end && r.end <= data.len());
             for layer in &t.layers {
                 prop_assert!(!layer.title.is_empty() || inside(layer), "{layer:?}");
                 prop_assert!(layer.children.iter().all(inside), "{layer:?}");

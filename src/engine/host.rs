@@ -236,7 +236,7 @@ impl Host {
             }
             (Some([0x86, 0xdd]), _, _, Some(&next)) if next != 58 => {
                 let dst = data.get(38..54).and_then(|d| <[u8; 16]>::try_from(d).ok());
-                let ok = dst.map_or(true, |d| self.accepted(IpAddr::V6(Ipv6Addr::from(d))));
+                let ok = dst.is_none_or(|d| self.accepted(IpAddr::V6(Ipv6Addr::from(d))));
                 return if ok { Delivery::Up } else { Delivery::Consumed };
             }
             _ => {}
@@ -269,7 +269,7 @@ impl Host {
     }
 
     fn accepted(&self, dst: IpAddr) -> bool {
-        self.no_accept == 0 || self.extra.iter().find(|e| e.addr == dst).map_or(true, |e| e.accept)
+        self.no_accept == 0 || self.extra.iter().find(|e| e.addr == dst).is_none_or(|e| e.accept)
     }
 
     fn learn(&mut self, now: Micros, ip: IpAddr, mac: Mac, create: bool, force: bool) {
@@ -318,7 +318,7 @@ impl Host {
         let on_iface = self.iface_addrs().find(|(a, _)| *a == tip_ip);
         match self.cfg.arp_ignore.effective() {
             1 => on_iface.is_none(),
-            2 => on_iface.map_or(true, |(a, p)| !in_subnet(IpAddr::V4(sip), a, p)),
+            2 => on_iface.is_none_or(|(a, p)| !in_subnet(IpAddr::V4(sip), a, p)),
             // Only scope-host addresses are skipped: 127/8 on lo.
             3 => tip.is_loopback(),
             8 => true,

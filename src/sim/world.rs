@@ -435,7 +435,7 @@ impl World {
         let slot = &mut self.nodes[n].slots[m];
         let Some(p) = slot.machine.as_ref().and_then(|x| x.poll_at()) else { return };
         let at = p.max(self.now);
-        if slot.wake.map_or(true, |w| at < w) {
+        if slot.wake.is_none_or(|w| at < w) {
             slot.wake = Some(at);
             self.queue.push(at, Ev::Machine { node: n as u32, m: m as u32 });
         }
@@ -452,7 +452,7 @@ impl World {
         wire.notes.clear();
         if let Some(p) = self.nodes[n].host.poll_at() {
             let at = p.max(self.now);
-            if self.nodes[n].host_wake.map_or(true, |w| at < w) {
+            if self.nodes[n].host_wake.is_none_or(|w| at < w) {
                 self.nodes[n].host_wake = Some(at);
                 self.queue.push(at, Ev::Host { node: n as u32 });
             }

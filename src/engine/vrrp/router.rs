@@ -164,7 +164,7 @@ impl Router {
 
     fn set_sands(&mut self, at: Micros, cx: &mut Ctx) {
         self.sands = Some(at);
-        if self.queued.map_or(true, |q| at < q) {
+        if self.queued.is_none_or(|q| at < q) {
             cx.timers.push(at, Timer::Sands(cx.me as u32));
             self.queued = Some(at);
         }
@@ -359,7 +359,7 @@ impl Router {
             Ok(())
                 if self.cfg.nopreempt
                     || prio >= self.effective_priority
-                    || (self.cfg.preempt_delay_us > 0 && self.preempt_time.map_or(true, |t| t > cx.now)) =>
+                    || (self.cfg.preempt_delay_us > 0 && self.preempt_time.is_none_or(|t| t > cx.now)) =>
             {
                 self.adopt_interval(rx);
                 self.ms_down_timer = self.mdi();
