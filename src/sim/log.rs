@@ -46,8 +46,8 @@ impl Entry {
         self.node.and_then(|n| names.get(n)).map_or("lan", String::as_str)
     }
 
-    /// One line in the style of `/var/log/messages` (`--log`), or `None` for
-    /// entries that are not log lines when `logs_only`.
+    /// One line in the style of `/var/log/messages` (`--log`); entries that
+    /// are not daemon log lines are marked with `--`.
     pub fn text(&self, names: &[String]) -> String {
         let node = self.node_name(names);
         let t = clock(self.at);

@@ -488,3 +488,45 @@ fn adverts_for_other_vrids_are_not_ours() {
     assert_eq!(b.first_master_advert(), Some(3_609_375));
     assert!(!b.logs.iter().any(|l| l.1.contains("192.0.2.11")), "silently ignored");
 }
+
+mod garbage {
+    use super::*;
+    use crate::engine::host::{Host, HostConfig};
+    use proptest::prelude::*;
+
+    fn valid_advert() -> Vec<u8> {
+        let mut o = Outputs::new();
+        let c = cfg(150);
+        Adverts::new(&c, PEER.parse().unwrap(), [2, 0, 0, 0, 0, 1]).send(&c, 150, &mut o);
+        o.frames.remove(0).frame
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_frames_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let mut b = Bench::new(cfg(100));
+            b.d.handle_frame(1, &bytes, &mut b.out);
+            let mut h = Host::new(HostConfig { mac: MAC, ..Default::default() });
+            let mut out = Outputs::new();
+            h.receive(1, &bytes, &mut out);
+        }
+
+        #[test]
+        fn corrupted_adverts_never_panic(flips in proptest::collection::vec((0usize..60, any::<u8>()), 1..6), cut in 0usize..70) {
+            let mut f = valid_advert();
+            for (at, v) in flips {
+                if at < f.len() {
+                    f[at] = v;
+                }
+            }
+            f.truncate(cut.max(1));
+            let mut b = Bench::new(cfg(100));
+            b.run_to(1_000_000);
+            b.d.handle_frame(b.now, &f, &mut b.out);
+            b.run_to(10_000_000);
+            let mut h = Host::new(HostConfig { mac: MAC, ..Default::default() });
+            let mut out = Outputs::new();
+            h.receive(1, &f, &mut out);
+        }
+    }
+}
