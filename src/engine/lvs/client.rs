@@ -24,6 +24,8 @@ pub enum Outcome {
     Refused,
     /// `curl: (28) … timed out`.
     TimedOut,
+    /// Timed out after ICMP errors (time exceeded: a routing loop).
+    NoRoute,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +48,8 @@ struct Conn {
     body: Vec<u8>,
     retries: u32,
     rto_at: u64,
+    /// An ICMP error arrived (the kernel's soft error, reported on timeout).
+    soft_error: bool,
 }
 
 #[derive(Debug)]
@@ -108,6 +112,7 @@ impl Client {
             Outcome::Reset => "curl: (56) Recv failure: Connection reset by peer".into(),
             Outcome::Refused => format!("curl: (7) Failed to connect to {} port {}: Connection refused", self.target.0, self.target.1),
             Outcome::TimedOut => format!("curl: (28) Failed to connect to {} port {}: Connection timed out", self.target.0, self.target.1),
+            Outcome::NoRoute => format!("curl: (7) Failed to connect to {} port {}: No route to host", self.target.0, self.target.1),
         };
         self.log.push(format!("request {} from {}:{}: {what}", c.index, self.addr, c.port));
         self.outcomes.push((c.index, outcome));
@@ -118,7 +123,7 @@ impl Client {
             let port = FIRST_PORT.wrapping_add((self.sent * 2) as u16);
             let iss = isn(self.seed, self.addr, port, self.target.0, self.target.1);
             self.sent += 1;
-            let c = Conn { index: self.sent, port, state: State::SynSent, iss, snd_nxt: iss.wrapping_add(1), rcv_nxt: 0, body: Vec::new(), retries: 0, rto_at: now_us + RTO_US };
+            let c = Conn { index: self.sent, port, state: State::SynSent, iss, snd_nxt: iss.wrapping_add(1), rcv_nxt: 0, body: Vec::new(), retries: 0, rto_at: now_us + RTO_US, soft_error: false };
             out.push(self.resend(&c));
             self.conns.push(c);
         }
@@ -129,7 +134,11 @@ impl Client {
                 continue;
             }
             if self.conns[i].retries >= RETRIES {
-                let outcome = if self.conns[i].state == State::SynSent { Outcome::TimedOut } else { Outcome::Reset };
+                let outcome = match (self.conns[i].state, self.conns[i].soft_error) {
+                    (State::SynSent, true) => Outcome::NoRoute,
+                    (State::SynSent, false) => Outcome::TimedOut,
+                    _ => Outcome::Reset,
+                };
                 self.finish(i, outcome);
                 continue;
             }
@@ -207,17 +216,21 @@ impl Client {
         }
     }
 
-    /// ICMP port unreachable for one of our SYNs: the connection is refused.
+    /// ICMP port unreachable for one of our SYNs refuses the connection;
+    /// time exceeded (a loop) is only remembered, as the kernel's soft error.
     fn on_icmp(&mut self, ip: &Ipv4<'_>) {
         let p = ip.payload();
-        if p.len() < 8 || p[0] != 3 {
+        if p.len() < 8 || (p[0] != 3 && p[0] != 11) {
             return;
         }
         // The director quotes the whole SYN (it fits the 576-byte limit).
         let Some(inner) = Ipv4::parse(&p[8..]) else { return };
         let Some((sport, _)) = inner.ports() else { return };
-        if let Some(i) = self.conns.iter().position(|c| c.port == sport && c.state == State::SynSent) {
+        let Some(i) = self.conns.iter().position(|c| c.port == sport && c.state == State::SynSent) else { return };
+        if p[0] == 3 {
             self.finish(i, Outcome::Refused);
+        } else {
+            self.conns[i].soft_error = true;
         }
     }
 }

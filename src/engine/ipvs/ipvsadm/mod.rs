@@ -9,6 +9,26 @@ use super::control::{CtlError, DestSpec};
 use super::kernel::Ipvs;
 use super::service::{ServiceKey, ServiceSpec};
 
+/// What an operator would type on a director to see its state: `-Ln`,
+/// `-Ln --stats`, `-Ln --rate` and `-Lnc`, each under a `# ipvsadm …` line.
+pub fn tables(ipvs: &Ipvs, now_us: u64) -> String {
+    let mut out = String::new();
+    let all = |f: Format| format::list(ipvs, ListWhat::All, &f, now_us);
+    let n = Format { numeric: true, ..Format::default() };
+    let listings = [
+        ("-Ln", all(n)),
+        ("-Ln --stats", all(Format { stats: true, ..n })),
+        ("-Ln --rate", all(Format { rate: true, ..n })),
+        ("-Lnc", format::list(ipvs, ListWhat::Connections, &n, now_us)),
+    ];
+    for (args, text) in listings {
+        out.push_str(&format!("# ipvsadm {args}\n"));
+        // Listing everything cannot fail: only a named service can be missing.
+        out.push_str(&text.unwrap_or_default());
+    }
+    out
+}
+
 /// What `ipvsadm -L` shows and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Format {

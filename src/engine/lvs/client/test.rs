@@ -17,7 +17,7 @@ fn exchange(c: &mut Client, r: &mut Responder, now: u64, to_server: Vec<Vec<u8>>
     for _ in 0..20 {
         let mut back = Vec::new();
         for p in pending.drain(..) {
-            r.on_packet(&Ipv4::parse(&p).unwrap(), &mut back);
+            r.on_packet(0, &Ipv4::parse(&p).unwrap(), &mut back);
         }
         let mut forth = Vec::new();
         for p in back {
@@ -34,7 +34,7 @@ fn exchange(c: &mut Client, r: &mut Responder, now: u64, to_server: Vec<Vec<u8>>
 #[test]
 fn fetches_a_name_per_request() {
     let mut c = client(2);
-    let mut r = Responder::new("rs1", &[80], 2);
+    let mut r = Responder::new("rs1", &[80], 0, 2);
     assert_eq!(c.poll_at(), Some(1_000_000));
     let mut out = Vec::new();
     c.on_timer(1_000_000, &mut out);
@@ -77,11 +77,11 @@ fn reset_and_unreachable() {
     c.on_packet(1_000_000, &Ipv4::parse(&icmp).unwrap(), &mut Vec::new());
     assert_eq!(c.outcomes()[0].1, Outcome::Refused);
     // The second connection gets as far as the request, then a RST.
-    let mut r = Responder::new("rs1", &[80], 2);
+    let mut r = Responder::new("rs1", &[80], 0, 2);
     out.clear();
     c.on_timer(1_500_000, &mut out);
     let mut back = Vec::new();
-    r.on_packet(&Ipv4::parse(&out[0]).unwrap(), &mut back);
+    r.on_packet(0, &Ipv4::parse(&out[0]).unwrap(), &mut back);
     let mut forth = Vec::new();
     c.on_packet(1_500_000, &Ipv4::parse(&back[0]).unwrap(), &mut forth);
     let forth1 = Ipv4::parse(&forth[1]).unwrap();
