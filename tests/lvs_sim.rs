@@ -185,3 +185,18 @@ fn both_fixes_serve_every_request_from_both_boxes() {
         assert_eq!(set, ["a", "b"].into_iter().collect(), "{name}");
     }
 }
+
+#[test]
+fn sim_prints_the_directors_ipvsadm_tables() {
+    let out = assert_cmd::Command::cargo_bin("vrrplab").unwrap().args(["sim", "builtin:lvs-nat", "--ipvsadm"]).assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let at = text.find("== d1 ==\n# ipvsadm -Ln\n").expect("d1's tables");
+    let tables = &text[at..];
+    for header in ["# ipvsadm -Ln --stats\n", "# ipvsadm -Ln --rate\n", "# ipvsadm -Lnc\n"] {
+        assert!(tables.contains(header), "{header}");
+    }
+    assert!(tables.contains("  -> 192.0.2.21:8080              Masq    1      0          3         \n"), "{tables}");
+    assert!(tables.contains("IPVS connection entries\npro expire state       source             virtual            destination\n"));
+    // Routers and real servers have no table.
+    assert!(!tables.contains("== rs1 ==") && !tables.contains("== gw =="));
+}

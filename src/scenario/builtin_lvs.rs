@@ -248,9 +248,9 @@ pub fn failover() -> Scenario {
     scenario(
         "keepalived directors in DR mode (the seed's lvs+keepalived): d1 MASTER 100, d2 BACKUP 80, both with \
          the virtual_server and TCP_CHECKs. d1's link goes down at 8 s: d2 takes over after \
-         Master_Down_Interval and its GARPs move the router; SYNs sent meanwhile are retransmitted. At 16 s \
-         d1 comes back and preempts: connections in flight through d2 reach d1, which has no entry for \
-         them, and are reset (no connection sync).",
+         Master_Down_Interval and its GARPs move the router; SYNs sent meanwhile are retransmitted. d1's \
+         link comes back at 16 s and it preempts a Master_Down_Interval later: connections in flight through \
+         d2 reach d1, which has no entry for them, and are reset (no connection sync).",
         24,
         vec![
             gw(),
