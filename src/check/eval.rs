@@ -1,0 +1,377 @@
+//! Evaluating expectations on the analyzer's [`Report`]: the timeline kinds
+//! here, the finding kinds in [`super::findings`].
+//!
+//! An expectation looks at the virtual routers its scope selects (VRID,
+//! family — given, or implied by a router address — and version). A virtual
+//! router is a (pcapng interface, VLAN, family, VRID); when the scope selects
+//! several, kinds about "the" master (`master`, `final-master`) must hold for
+//! each one. Durations compare to the microsecond.
+
+use super::expect::{cause_name, fmt_duration, Check, Expectation};
+use super::findings;
+use crate::analyze::report::{Cause, FrameNo, KeyFields, Report, TimelineEvent, VrKey};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// The outcome of one expectation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub expectation: Expectation,
+    pub passed: bool,
+    /// What the capture showed, in words.
+    pub seen: String,
+    /// Evidence, in frame numbers, ascending.
+    pub frames: Vec<FrameNo>,
+}
+
+/// What an evaluation found, before it is paired with its expectation.
+pub(super) struct Seen {
+    pub passed: bool,
+    pub text: String,
+    pub frames: Vec<FrameNo>,
+}
+
+impl Seen {
+    pub fn new(passed: bool, text: impl Into<String>, mut frames: Vec<FrameNo>) -> Seen {
+        frames.sort_unstable();
+        frames.dedup();
+        Seen { passed, text: text.into(), frames }
+    }
+}
+
+/// Evaluates every expectation, in order.
+pub fn evaluate(report: &Report, expectations: &[Expectation]) -> Vec<Verdict> {
+    expectations.iter().map(|e| e.evaluate(report)).collect()
+}
+
+impl Expectation {
+    pub fn evaluate(&self, report: &Report) -> Verdict {
+        let seen = match &self.check {
+            Check::Master { initial } => master(self, report, *initial),
+            Check::Failover { to, from, cause, within } => failover(self, report, *to, *from, *cause, *within),
+            Check::Takeover { max } => takeover(self, report, *max),
+            Check::NoSplitBrain => split_brain(self, report, false),
+            Check::SplitBrain => split_brain(self, report, true),
+            Check::GarpAfterTakeover { router, within, count } => {
+                findings::garp(self, report, *router, *within, *count)
+            }
+            Check::FinalMaster { is } => final_master(self, report, *is),
+            Check::NoFindings { severity, kind } => findings::none(self, report, *severity, kind.as_deref()),
+        };
+        Verdict { expectation: self.clone(), passed: seen.passed, seen: seen.text, frames: seen.frames }
+    }
+
+    fn selects(&self, key: &KeyFields) -> bool {
+        self.scope.vrid.map_or(true, |v| v == key.vrid)
+            && self.family().map_or(true, |f| f == key.family)
+            && self.scope.version.map_or(true, |v| v == key.version)
+    }
+
+    /// " for vrid 51/ipv4/v3", or "" when the scope is everything.
+    pub(super) fn scope_name(&self) -> String {
+        let mut parts = vec![];
+        parts.extend(self.scope.vrid.map(|v| format!("vrid {v}")));
+        parts.extend(self.family().map(|f| f.name().to_string()));
+        parts.extend(self.scope.version.map(|v| format!("v{v}")));
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" for {}", parts.join("/"))
+        }
+    }
+
+    /// The selected timeline, per virtual router, in time order.
+    fn routers<'r>(&self, report: &'r Report) -> BTreeMap<VrKey, Vec<&'r TimelineEvent>> {
+        let mut groups: BTreeMap<VrKey, Vec<&TimelineEvent>> = BTreeMap::new();
+        for ev in report.timeline.iter().filter(|ev| self.selects(ev.key())) {
+            let k = ev.key();
+            let key = VrKey { interface: k.interface, vlan: k.vlan, family: k.family, vrid: k.vrid };
+            groups.entry(key).or_default().push(ev);
+        }
+        for events in groups.values_mut() {
+            events.sort_by(|a, b| a.ts().total_cmp(&b.ts()));
+        }
+        groups
+    }
+
+    /// The master events of the selected routers after the first one of each.
+    fn takeovers(&self, report: &Report) -> Vec<Takeover> {
+        let mut all: Vec<Takeover> = self.routers(report).into_values().flatten().filter_map(Takeover::of).collect();
+        all.sort_by(|a, b| a.ts.total_cmp(&b.ts));
+        all
+    }
+}
+
+/// A `Master` event of cause resign, timeout or preempt.
+#[derive(Debug, Clone, Copy)]
+struct Takeover {
+    ts: f64,
+    router: IpAddr,
+    previous: Option<IpAddr>,
+    cause: Cause,
+    takeover_s: Option<f64>,
+    frame: FrameNo,
+}
+
+impl Takeover {
+    fn of(ev: &TimelineEvent) -> Option<Takeover> {
+        match *ev {
+            TimelineEvent::Master { ts, router, previous, cause, takeover_s, frame, .. } if cause != Cause::Initial => {
+                Some(Takeover { ts, router, previous, cause, takeover_s, frame })
+            }
+            _ => None,
+        }
+    }
+
+    /// "192.0.2.12 take over from 192.0.2.11 after 4.609s (timeout)"
+    fn describe(&self) -> String {
+        let mut s = format!("{} take over", self.router);
+        if let Some(p) = self.previous {
+            s += &format!(" from {p}");
+        }
+        if let Some(t) = self.takeover_s {
+            s += &format!(" after {}", secs(t));
+        }
+        s + &format!(" ({})", cause_name(self.cause))
+    }
+
+    /// The analyzer's failover finding for this takeover holds the trigger
+    /// frame too (the priority-0 or last advert of the old master).
+    fn evidence(&self, report: &Report) -> Vec<FrameNo> {
+        evidence(report, "failover", self.frame)
+    }
+}
+
+/// Frames of the finding of `kind` whose evidence includes `frame`, with `frame`.
+fn evidence(report: &Report, kind: &str, frame: FrameNo) -> Vec<FrameNo> {
+    let mut frames = vec![frame];
+    if let Some(f) = report.findings.iter().find(|f| f.kind == kind && f.frames.contains(&frame)) {
+        frames.extend(&f.frames);
+    }
+    frames
+}
+
+/// Whether a measured time (seconds, from the analyzer) is at most `limit`,
+/// to the microsecond.
+pub(super) fn at_most(seconds: f64, limit: Duration) -> bool {
+    (seconds * 1e6).round() <= limit.as_micros() as f64
+}
+
+/// Seconds to the microsecond, without trailing zeros: `4.609s`.
+pub(super) fn secs(s: f64) -> String {
+    let text = format!("{s:.6}");
+    format!("{}s", text.trim_end_matches('0').trim_end_matches('.'))
+}
+
+/// Joins per-router results; names each router when there are several.
+fn per_router<'r>(
+    exp: &Expectation,
+    report: &'r Report,
+    what: &str,
+    each: impl Fn(&[&'r TimelineEvent]) -> Seen,
+) -> Seen {
+    let groups = exp.routers(report);
+    if groups.is_empty() {
+        return Seen::new(false, format!("saw no {what}{}", exp.scope_name()), vec![]);
+    }
+    let many = groups.len() > 1;
+    let (mut passed, mut texts, mut frames) = (true, vec![], vec![]);
+    for (key, events) in &groups {
+        let seen = each(events);
+        passed &= seen.passed;
+        texts.push(if many { format!("{}: {}", vr_name(key), seen.text) } else { seen.text });
+        frames.extend(seen.frames);
+    }
+    Seen::new(passed, texts.join("; "), frames)
+}
+
+fn vr_name(k: &VrKey) -> String {
+    let mut s = format!("vrid {}/{}", k.vrid, k.family.name());
+    if k.vlan != 0 {
+        s += &format!("/vlan {}", k.vlan);
+    }
+    if k.interface != 0 {
+        s += &format!("/interface {}", k.interface);
+    }
+    s
+}
+
+fn master(exp: &Expectation, report: &Report, initial: IpAddr) -> Seen {
+    per_router(exp, report, "master", |events| {
+        let first = events.iter().find_map(|ev| match ev {
+            TimelineEvent::Master { router, prio, frame, .. } => Some((*router, *prio, *frame)),
+            _ => None,
+        });
+        match first {
+            Some((router, prio, frame)) => {
+                Seen::new(router == initial, format!("saw {router} master first (priority {prio})"), vec![frame])
+            }
+            None => Seen::new(false, "saw no master", vec![]),
+        }
+    })
+}
+
+fn final_master(exp: &Expectation, report: &Report, is: IpAddr) -> Seen {
+    per_router(exp, report, "master", |events| {
+        // The state after the last event: a master, a split brain, or neither.
+        let mut master = None;
+        let mut split = None;
+        let mut last_frame = None;
+        for ev in events {
+            match ev {
+                TimelineEvent::Master { router, .. } => (master, split) = (Some(*router), None),
+                TimelineEvent::SplitBrainStart { routers, .. } => (master, split) = (None, Some(routers)),
+                TimelineEvent::SplitBrainEnd { winner, .. } => (master, split) = (*winner, None),
+            }
+            last_frame = Some(match ev {
+                TimelineEvent::Master { frame, .. }
+                | TimelineEvent::SplitBrainStart { frame, .. }
+                | TimelineEvent::SplitBrainEnd { frame, .. } => *frame,
+            });
+        }
+        let frames = last_frame.into_iter().collect();
+        match (master, split) {
+            (Some(m), _) => Seen::new(m == is, format!("saw {m} master at the end"), frames),
+            (None, Some(routers)) => {
+                Seen::new(false, format!("saw split brain at the end between {}", list(routers)), frames)
+            }
+            (None, None) => Seen::new(false, "saw no master at the end (split brain ended without a winner)", frames),
+        }
+    })
+}
+
+fn failover(
+    exp: &Expectation,
+    report: &Report,
+    to: Option<IpAddr>,
+    from: Option<IpAddr>,
+    cause: Option<Cause>,
+    within: Option<Duration>,
+) -> Seen {
+    let all = exp.takeovers(report);
+    let matching: Vec<&Takeover> = all
+        .iter()
+        .filter(|t| {
+            to.map_or(true, |a| a == t.router)
+                && from.map_or(true, |a| Some(a) == t.previous)
+                && cause.map_or(true, |c| c == t.cause)
+        })
+        .collect();
+    if matching.is_empty() {
+        if all.is_empty() {
+            return Seen::new(false, format!("saw no failover{}", exp.scope_name()), vec![]);
+        }
+        let seen: Vec<String> = all.iter().map(Takeover::describe).collect();
+        let frames = all.iter().flat_map(|t| t.evidence(report)).collect();
+        return Seen::new(false, format!("saw no such failover, only: {}", limited(&seen)), frames);
+    }
+    let Some(limit) = within else {
+        let t = matching[0];
+        return Seen::new(true, format!("saw {}", t.describe()), t.evidence(report));
+    };
+    let fastest = matching.iter().filter_map(|t| Some((*t, t.takeover_s?))).min_by(|a, b| a.1.total_cmp(&b.1));
+    match fastest {
+        Some((t, s)) => Seen::new(at_most(s, limit), format!("saw {}", t.describe()), t.evidence(report)),
+        None => {
+            let t = matching[0];
+            Seen::new(false, format!("saw {}, but its takeover time is unknown", t.describe()), t.evidence(report))
+        }
+    }
+}
+
+fn takeover(exp: &Expectation, report: &Report, max: Duration) -> Seen {
+    let all = exp.takeovers(report);
+    if all.is_empty() {
+        return Seen::new(false, format!("saw no takeover{}", exp.scope_name()), vec![]);
+    }
+    let measured: Vec<(&Takeover, f64)> = all.iter().filter_map(|t| Some((t, t.takeover_s?))).collect();
+    let unmeasured = match all.len() - measured.len() {
+        0 => String::new(),
+        n => format!("; {n} without a measurable time"),
+    };
+    let Some(&(slowest, worst)) = measured.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
+        return Seen::new(false, format!("saw {}, none with a measurable time", count(all.len(), "takeover")), vec![]);
+    };
+    let slow: Vec<&Takeover> = measured.iter().filter(|(_, s)| !at_most(*s, max)).map(|(t, _)| *t).collect();
+    if slow.is_empty() {
+        let text = format!(
+            "saw {}, the slowest {} ({}){unmeasured}",
+            count(all.len(), "takeover"),
+            secs(worst),
+            slowest.describe()
+        );
+        return Seen::new(true, text, slowest.evidence(report));
+    }
+    let text = if all.len() == 1 {
+        format!("saw {}", slowest.describe())
+    } else {
+        format!(
+            "saw {} of {} slower than {}, the slowest: {}{unmeasured}",
+            slow.len(),
+            count(all.len(), "takeover"),
+            fmt_duration(max),
+            slowest.describe()
+        )
+    };
+    Seen::new(false, text, slow.iter().flat_map(|t| t.evidence(report)).collect())
+}
+
+fn split_brain(exp: &Expectation, report: &Report, expected: bool) -> Seen {
+    let mut episodes = vec![];
+    let mut frames = vec![];
+    for events in exp.routers(report).values() {
+        for (i, ev) in events.iter().enumerate() {
+            let TimelineEvent::SplitBrainStart { routers, frame, .. } = ev else { continue };
+            let mut text = format!("split brain between {} from frame {frame}", list(routers));
+            frames.push(*frame);
+            match events[i + 1..].iter().find_map(|e| match e {
+                TimelineEvent::SplitBrainEnd { winner, frame, .. } => Some((winner, frame)),
+                _ => None,
+            }) {
+                Some((winner, end)) => {
+                    text += &format!(" to frame {end}");
+                    if let Some(w) = winner {
+                        text += &format!(" (winner {w})");
+                    }
+                    frames.push(*end);
+                }
+                None => text += " to the end",
+            }
+            if let Some(f) = report.findings.iter().find(|f| f.kind == "split_brain" && f.frames.contains(frame)) {
+                if let Some(cause) = &f.cause {
+                    text += &format!(", likely cause: {cause}");
+                }
+            }
+            episodes.push(text);
+        }
+    }
+    if episodes.is_empty() {
+        return Seen::new(!expected, format!("saw no split brain{}", exp.scope_name()), vec![]);
+    }
+    Seen::new(expected, format!("saw {}", limited(&episodes)), frames)
+}
+
+/// "192.0.2.11 and 192.0.2.12", "a, b and c".
+fn list(routers: &[IpAddr]) -> String {
+    let names: Vec<String> = routers.iter().map(IpAddr::to_string).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
+}
+
+/// "1 takeover", "3 takeovers".
+pub(super) fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The first three items, then how many more.
+pub(super) fn limited(items: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut s = items[..items.len().min(SHOWN)].join("; ");
+    if items.len() > SHOWN {
+        s += &format!("; and {} more", items.len() - SHOWN);
+    }
+    s
+}
