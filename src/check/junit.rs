@@ -62,3 +62,136 @@ fn escape(s: &str, attribute: bool) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod test {
+    use super::super::output::test::verdicts;
+    use super::*;
+    use serde::Deserialize;
+
+    // The elements and attributes that GitLab and Jenkins need, as required
+    // fields: a report lacking one fails to deserialize.
+    #[derive(Deserialize, Debug)]
+    struct Testsuites {
+        #[serde(rename = "@name")]
+        name: String,
+        #[serde(rename = "@tests")]
+        tests: usize,
+        #[serde(rename = "@failures")]
+        failures: usize,
+        #[serde(rename = "@errors")]
+        errors: usize,
+        #[serde(rename = "@time")]
+        time: f64,
+        testsuite: Vec<Testsuite>,
+    }
+
+    #[derive(Deserialize, Debug)]
+    struct Testsuite {
+        #[serde(rename = "@name")]
+        name: String,
+        #[serde(rename = "@tests")]
+        tests: usize,
+        #[serde(rename = "@failures")]
+        failures: usize,
+        #[serde(rename = "@errors")]
+        errors: usize,
+        #[serde(rename = "@time")]
+        time: f64,
+        #[serde(default)]
+        testcase: Vec<Testcase>,
+    }
+
+    #[derive(Deserialize, Debug)]
+    struct Testcase {
+        #[serde(rename = "@classname")]
+        classname: String,
+        #[serde(rename = "@name")]
+        name: String,
+        #[serde(rename = "@time")]
+        time: f64,
+        failure: Option<Failure>,
+        #[serde(rename = "system-out")]
+        system_out: Option<String>,
+    }
+
+    #[derive(Deserialize, Debug)]
+    struct Failure {
+        #[serde(rename = "@message")]
+        message: String,
+        #[serde(rename = "@type")]
+        kind: String,
+        #[serde(rename = "$text")]
+        text: String,
+    }
+
+    fn junit(verdicts: &[Verdict], suite: &str) -> (String, Testsuites) {
+        let mut out = vec![];
+        write_junit(&mut out, suite, verdicts, 0.25).unwrap();
+        let xml = String::from_utf8(out).unwrap();
+        // Well-formed: every event reads without error.
+        let mut reader = quick_xml::Reader::from_str(&xml);
+        loop {
+            match reader.read_event() {
+                Ok(quick_xml::events::Event::Eof) => break,
+                Ok(_) => {}
+                Err(e) => panic!("{e} at {}:\n{xml}", reader.buffer_position()),
+            }
+        }
+        let parsed = quick_xml::de::from_str(&xml).unwrap_or_else(|e| panic!("{e}:\n{xml}"));
+        (xml, parsed)
+    }
+
+    #[test]
+    fn one_testcase_per_expectation() {
+        let (xml, doc) = junit(&verdicts(), "failover.pcap");
+        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "), "{xml}");
+        assert_eq!((doc.name.as_str(), doc.tests, doc.failures, doc.errors, doc.time), ("vrrplab check", 3, 1, 0, 0.25));
+        let [suite] = doc.testsuite.as_slice() else { panic!("{doc:?}") };
+        assert_eq!((suite.name.as_str(), suite.tests, suite.failures, suite.errors, suite.time), ("failover.pcap", 3, 1, 0, 0.25));
+        let cases: Vec<(&str, &str, bool)> =
+            suite.testcase.iter().map(|c| (c.classname.as_str(), c.name.as_str(), c.failure.is_some())).collect();
+        assert_eq!(
+            cases,
+            [
+                ("vrrplab.check.master", "master vrid=51 initial=192.0.2.11", false),
+                ("vrrplab.check.failover", "failover vrid=51 to=192.0.2.12 within=4s", true),
+                ("vrrplab.check.no-split-brain", "no-split-brain", false),
+            ]
+        );
+        assert!(suite.testcase.iter().all(|c| c.time == 0.0));
+        let failure = suite.testcase[1].failure.as_ref().unwrap();
+        assert_eq!(failure.message, "saw 192.0.2.12 take over after 4.609s (timeout)");
+        assert_eq!(failure.kind, "failover");
+        assert_eq!(
+            failure.text,
+            "expected: failover vrid=51 to=192.0.2.12 within=4s\n\
+             seen: saw 192.0.2.12 take over after 4.609s (timeout), frames 12, 47"
+        );
+        assert_eq!(
+            suite.testcase[0].system_out.as_deref(),
+            Some("expected: master vrid=51 initial=192.0.2.11\nseen: saw 192.0.2.11 master first (priority 150), frame 1")
+        );
+    }
+
+    #[test]
+    fn markup_and_control_characters_are_escaped() {
+        let mut vs = verdicts();
+        let nasty = "saw <b>&\"quoted\" 'auth' \"1111\0\0\0\0\"\nsecond\tline\r";
+        vs[1].seen = nasty.into();
+        let (xml, doc) = junit(&vs, "a&b <c>.pcap");
+        assert!(!xml.contains('\0'));
+        let suite = &doc.testsuite[0];
+        assert_eq!(suite.name, "a&b <c>.pcap");
+        let failure = suite.testcase[1].failure.as_ref().unwrap();
+        let readable = nasty.replace('\0', "\u{fffd}");
+        assert_eq!(failure.message, readable);
+        assert!(failure.text.contains(&format!("seen: {readable}")), "{:?}", failure.text);
+    }
+
+    #[test]
+    fn no_expectations_is_an_empty_suite() {
+        let (_, doc) = junit(&[], "x.pcap");
+        assert_eq!((doc.tests, doc.failures, doc.testsuite[0].testcase.len()), (0, 0, 0));
+    }
+}

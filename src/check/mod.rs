@@ -41,3 +41,6 @@ pub use eval::{evaluate, Verdict};
 pub use expect::{Check, Compare, Expectation, Kind, Op, Scope};
 pub use file::{parse_file, FileError};
 pub use parse::ParseError;
+
+#[cfg(test)]
+mod tests;

@@ -93,3 +93,73 @@ pub fn write_json(w: &mut impl Write, verdicts: &[Verdict]) -> io::Result<()> {
     serde_json::to_writer(&mut *w, &line)?;
     writeln!(w)
 }
+
+#[cfg(test)]
+pub(super) mod test {
+    use super::super::Expectation;
+    use super::*;
+
+    pub fn verdicts() -> Vec<Verdict> {
+        let v = |text: &str, passed, seen: &str, frames: &[FrameNo]| Verdict {
+            expectation: text.parse::<Expectation>().unwrap(),
+            passed,
+            seen: seen.into(),
+            frames: frames.to_vec(),
+        };
+        vec![
+            v("master vrid=51 initial=192.0.2.11", true, "saw 192.0.2.11 master first (priority 150)", &[1]),
+            v(
+                "failover vrid=51 to=192.0.2.12 within=4s",
+                false,
+                "saw 192.0.2.12 take over after 4.609s (timeout)",
+                &[12, 47],
+            ),
+            v("no-split-brain", true, "saw no split brain", &[]),
+        ]
+    }
+
+    #[test]
+    fn text_lines() {
+        let mut out = vec![];
+        write_text(&mut out, &verdicts()).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "PASS master vrid=51 initial=192.0.2.11: saw 192.0.2.11 master first (priority 150), frame 1\n\
+             FAIL failover vrid=51 to=192.0.2.12 within=4s: saw 192.0.2.12 take over after 4.609s (timeout), frames 12, 47\n\
+             PASS no-split-brain: saw no split brain\n\
+             3 expectations: 2 passed, 1 failed\n"
+        );
+    }
+
+    #[test]
+    fn long_frame_lists_are_cut() {
+        let frames: Vec<FrameNo> = (1..=13).collect();
+        assert_eq!(frames_text(&frames), ", frames 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 3 more");
+        assert_eq!(frames_text(&frames[..10]), ", frames 1, 2, 3, 4, 5, 6, 7, 8, 9, 10");
+    }
+
+    #[test]
+    fn json_lines() {
+        let mut out = vec![];
+        write_json(&mut out, &verdicts()).unwrap();
+        let lines: Vec<serde_json::Value> =
+            String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 4);
+        assert_eq!(
+            lines[1],
+            serde_json::json!({
+                "type": "expectation",
+                "kind": "failover",
+                "expectation": "failover vrid=51 to=192.0.2.12 within=4s",
+                "status": "fail",
+                "seen": "saw 192.0.2.12 take over after 4.609s (timeout)",
+                "frames": [12, 47],
+            })
+        );
+        assert_eq!(lines[2]["status"], "pass");
+        assert_eq!(
+            lines[3],
+            serde_json::json!({"type": "summary", "expectations": 3, "passed": 2, "failed": 1, "status": "fail"})
+        );
+    }
+}
