@@ -103,7 +103,9 @@ pub(crate) fn build(kind: Kind, args: &[Arg<'_>], end: usize) -> Result<Expectat
         },
         Kind::NoSplitBrain => Check::NoSplitBrain,
         Kind::SplitBrain => Check::SplitBrain,
-        Kind::GarpAfterTakeover => Check::GarpAfterTakeover { router: f.addr("router"), within: f.within, count: f.count },
+        Kind::GarpAfterTakeover => {
+            Check::GarpAfterTakeover { router: f.addr("router"), within: f.within, count: f.count }
+        }
         Kind::FinalMaster => Check::FinalMaster { is: need(f.addr("is"), "is")? },
         Kind::NoFindings => Check::NoFindings {
             severity: f.severity.unwrap_or(Compare { op: Op::Ge, value: Severity::Warn }),

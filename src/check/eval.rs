@@ -95,6 +95,11 @@ impl Expectation {
         groups
     }
 
+    /// The frames of the selected takeovers' first adverts.
+    pub(super) fn takeover_frames(&self, report: &Report) -> Vec<FrameNo> {
+        self.takeovers(report).iter().map(|t| t.frame).collect()
+    }
+
     /// The master events of the selected routers after the first one of each.
     fn takeovers(&self, report: &Report) -> Vec<Takeover> {
         let mut all: Vec<Takeover> = self.routers(report).into_values().flatten().filter_map(Takeover::of).collect();

@@ -49,15 +49,15 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.name() == name)
     }
 
-    /// The keys this kind accepts. `version` is missing where the evidence
-    /// (findings) does not carry the VRRP version.
+    /// The keys this kind accepts. `no-findings` has no `version`: findings
+    /// do not carry the VRRP version.
     pub fn keys(self) -> &'static [&'static str] {
         match self {
             Kind::Master => &["vrid", "family", "version", "initial"],
             Kind::Failover => &["vrid", "family", "version", "to", "from", "cause", "within"],
             Kind::Takeover => &["vrid", "family", "version", "max"],
             Kind::NoSplitBrain | Kind::SplitBrain => &["vrid", "family", "version"],
-            Kind::GarpAfterTakeover => &["vrid", "family", "router", "within", "count"],
+            Kind::GarpAfterTakeover => &["vrid", "family", "version", "router", "within", "count"],
             Kind::FinalMaster => &["vrid", "family", "version", "is"],
             Kind::NoFindings => &["vrid", "family", "severity", "kind"],
         }
@@ -125,24 +125,42 @@ impl<T: Ord> Compare<T> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Check {
     /// The first master seen is `initial`.
-    Master { initial: IpAddr },
+    Master {
+        initial: IpAddr,
+    },
     /// Some router became master after another one (cause resign, timeout or
     /// preempt), matching every key given; with `within`, its `takeover_s`
     /// (from the trigger to its first advert) is at most `within`.
-    Failover { to: Option<IpAddr>, from: Option<IpAddr>, cause: Option<Cause>, within: Option<Duration> },
+    Failover {
+        to: Option<IpAddr>,
+        from: Option<IpAddr>,
+        cause: Option<Cause>,
+        within: Option<Duration>,
+    },
     /// At least one takeover happened and every measured one took at most `max`.
-    Takeover { max: Duration },
+    Takeover {
+        max: Duration,
+    },
     NoSplitBrain,
     SplitBrain,
-    /// Every takeover (as the analyzer's `garp_after_takeover` and
-    /// `garp_missing` findings report them) was followed by GARPs: the first
-    /// at most `within` after the takeover advert, `count` of them in the
-    /// analyzer's window.
-    GarpAfterTakeover { router: Option<IpAddr>, within: Option<Duration>, count: Option<Compare<u64>> },
+    /// There was a takeover, and each was followed by GARPs (as the
+    /// analyzer's `garp_after_takeover` and `garp_missing` findings report
+    /// them): the first at most `within` after the takeover advert, and
+    /// `count` of them within `within` (or in all, without `within`).
+    GarpAfterTakeover {
+        router: Option<IpAddr>,
+        within: Option<Duration>,
+        count: Option<Compare<u64>>,
+    },
     /// The master at the end of the capture is `is`.
-    FinalMaster { is: IpAddr },
+    FinalMaster {
+        is: IpAddr,
+    },
     /// No finding at the given severity (and of the given kind).
-    NoFindings { severity: Compare<Severity>, kind: Option<String> },
+    NoFindings {
+        severity: Compare<Severity>,
+        kind: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

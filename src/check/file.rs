@@ -55,10 +55,8 @@ pub fn parse_file(path: &str, text: &str) -> Result<Vec<Expectation>, FileError>
 }
 
 fn parse(text: &str) -> Result<Vec<Expectation>, SpanError> {
-    let doc = DeTable::parse(text).map_err(|e| SpanError {
-        at: e.span().map_or(0, |s| s.start),
-        message: e.message().trim_end().to_string(),
-    })?;
+    let doc = DeTable::parse(text)
+        .map_err(|e| SpanError { at: e.span().map_or(0, |s| s.start), message: e.message().trim_end().to_string() })?;
     let doc = doc.get_ref();
     if let Some((key, _)) = doc.iter().find(|(k, _)| k.get_ref() != "expect") {
         return Err(SpanError {
@@ -89,11 +87,8 @@ fn expectation(table: &Spanned<DeValue<'_>>) -> Result<Expectation, SpanError> {
         return Err(SpanError { at: kind.span().start, message: "kind must be a string".into() });
     };
     let kind = build::kind(name, kind.span().start + 1).map_err(|e| SpanError { at: kind.span().start, ..e })?;
-    let mut args = entries
-        .iter()
-        .filter(|(k, _)| k != &kind_key)
-        .map(|(k, v)| arg(k, v))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut args =
+        entries.iter().filter(|(k, _)| k != &kind_key).map(|(k, v)| arg(k, v)).collect::<Result<Vec<_>, _>>()?;
     // The table is sorted by key; report the first error in file order.
     args.sort_by_key(|a| a.key_at);
     build::build(kind, &args, table.span().start)

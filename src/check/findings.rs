@@ -1,19 +1,24 @@
 //! The kinds that read the analyzer's findings rather than the timeline.
 //!
 //! `garp-after-takeover` relies on this contract with the analyzer: for each
-//! takeover it emits either
-//! - a `garp_after_takeover` finding (severity info) with data
-//!   `{"router": "<new master>", "count": N, "first_s": <seconds from the
-//!   takeover advert to the first GARP>, "within_s": <the window counted>}`, or
-//! - a `garp_missing` finding (severity warn) with data `{"router": ..}`
-//!   when no GARP followed.
+//! takeover (a `Master` event of cause resign, timeout or preempt) it emits
+//! either
+//! - a `garp_after_takeover` finding with data `{"router": "<new master>",
+//!   "count": N, "first_s": <seconds from the takeover advert to the first
+//!   GARP>, "offsets_s": [<seconds from the takeover advert to each GARP>],
+//!   "within_s": <the window counted>}`, or
+//! - a `garp_missing` finding with data `{"router": ..}` when no GARP followed;
 //!
-//! `within=` bounds `first_s`; `count` compares N, the GARPs the analyzer
-//! counted in its window (`within_s`, printed with the result).
+//! and the finding's frames include the takeover's `Master` frame (the new
+//! master's first advert), which is how a finding is tied to its takeover.
+//! GARPs after the first master of a capture are not a takeover's.
+//!
+//! With `within=D` the first GARP must come within D and `count` compares the
+//! GARPs within D; without it, `count` compares all N.
 
 use super::eval::{at_most, count, limited, secs, Seen};
-use super::expect::{severity_name, Compare, Expectation};
-use crate::analyze::report::{Finding, Report, Severity};
+use super::expect::{fmt_duration, severity_name, Compare, Expectation};
+use crate::analyze::report::{Finding, FrameNo, Report, Severity};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -38,11 +43,13 @@ pub(super) fn garp(
     within: Option<Duration>,
     want: Option<Compare<u64>>,
 ) -> Seen {
+    let takeover_frames: Vec<FrameNo> = exp.takeover_frames(report);
     let takeovers: Vec<&Finding> = report
         .findings
         .iter()
         .filter(|f| f.kind == GARP_AFTER_TAKEOVER || f.kind == GARP_MISSING)
-        .filter(|f| exp.selects_finding(f) && router.map_or(true, |r| data_router(f) == Some(r)))
+        .filter(|f| f.frames.iter().any(|n| takeover_frames.contains(n)))
+        .filter(|f| router.map_or(true, |r| data_router(f) == Some(r)))
         .collect();
     if takeovers.is_empty() {
         return Seen::new(false, format!("saw no takeover{} to check GARPs after", exp.scope_name()), vec![]);
@@ -75,18 +82,30 @@ fn judge(f: &Finding, within: Option<Duration>, want: Option<Compare<u64>>) -> (
     if f.kind == GARP_MISSING {
         return (false, format!("no GARP from {router} after its takeover"));
     }
-    let n = f.data.get("count").and_then(|v| v.as_u64());
+    let all = f.data.get("count").and_then(|v| v.as_u64());
     let first = f.data.get("first_s").and_then(|v| v.as_f64());
-    let window = f.data.get("within_s").and_then(|v| v.as_f64());
-    let (Some(n), Some(first)) = (n, first) else {
-        return (false, format!("a {GARP_AFTER_TAKEOVER} finding without data.count and data.first_s"));
+    let offsets: Option<Vec<f64>> =
+        f.data.get("offsets_s").and_then(|v| v.as_array()?.iter().map(|o| o.as_f64()).collect());
+    let (Some(all), Some(first), Some(offsets)) = (all, first, offsets) else {
+        return (false, format!("a {GARP_AFTER_TAKEOVER} finding without data.count, first_s and offsets_s"));
     };
-    let ok = within.map_or(true, |w| at_most(first, w)) && want.map_or(true, |c| c.holds(&n));
-    let mut text = format!("{} from {router}", count(n as usize, "GARP"));
-    if let Some(w) = window {
-        text += &format!(" in the {} after its takeover", secs(w));
-    }
-    (ok, text + &format!(", the first after {}", secs(first)))
+    let first_text = format!(", the first after {}", secs(first));
+    let Some(limit) = within else {
+        let window = f.data.get("within_s").and_then(|v| v.as_f64());
+        let mut text = format!("{} from {router}", count(all as usize, "GARP"));
+        if let Some(w) = window {
+            text += &format!(" in the {} after its takeover", secs(w));
+        }
+        return (want.map_or(true, |c| c.holds(&all)), text + &first_text);
+    };
+    let n = offsets.iter().filter(|&&o| at_most(o, limit)).count();
+    let ok = at_most(first, limit) && want.map_or(true, |c| c.holds(&(n as u64)));
+    let text = format!(
+        "{} from {router} within {} of its takeover ({all} in all){first_text}",
+        count(n, "GARP"),
+        fmt_duration(limit)
+    );
+    (ok, text)
 }
 
 pub(super) fn none(exp: &Expectation, report: &Report, severity: Compare<Severity>, kind: Option<&str>) -> Seen {

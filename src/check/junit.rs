@@ -12,7 +12,10 @@ pub fn write_junit(w: &mut impl Write, suite: &str, verdicts: &[Verdict], time_s
     let s = Summary::of(verdicts);
     let (tests, failures) = (s.total(), s.failed);
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(w, r#"<testsuites name="vrrplab check" tests="{tests}" failures="{failures}" errors="0" time="{time_s:.3}">"#)?;
+    writeln!(
+        w,
+        r#"<testsuites name="vrrplab check" tests="{tests}" failures="{failures}" errors="0" time="{time_s:.3}">"#
+    )?;
     writeln!(
         w,
         r#"  <testsuite name="{}" tests="{tests}" failures="{failures}" errors="0" skipped="0" time="{time_s:.3}">"#,
@@ -146,9 +149,15 @@ mod test {
     fn one_testcase_per_expectation() {
         let (xml, doc) = junit(&verdicts(), "failover.pcap");
         assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "), "{xml}");
-        assert_eq!((doc.name.as_str(), doc.tests, doc.failures, doc.errors, doc.time), ("vrrplab check", 3, 1, 0, 0.25));
+        assert_eq!(
+            (doc.name.as_str(), doc.tests, doc.failures, doc.errors, doc.time),
+            ("vrrplab check", 3, 1, 0, 0.25)
+        );
         let [suite] = doc.testsuite.as_slice() else { panic!("{doc:?}") };
-        assert_eq!((suite.name.as_str(), suite.tests, suite.failures, suite.errors, suite.time), ("failover.pcap", 3, 1, 0, 0.25));
+        assert_eq!(
+            (suite.name.as_str(), suite.tests, suite.failures, suite.errors, suite.time),
+            ("failover.pcap", 3, 1, 0, 0.25)
+        );
         let cases: Vec<(&str, &str, bool)> =
             suite.testcase.iter().map(|c| (c.classname.as_str(), c.name.as_str(), c.failure.is_some())).collect();
         assert_eq!(

@@ -38,7 +38,14 @@ pub fn write_text(w: &mut impl Write, verdicts: &[Verdict]) -> io::Result<()> {
         writeln!(w, "{mark} {}: {}{}", v.expectation, v.seen, frames_text(&v.frames))?;
     }
     let s = Summary::of(verdicts);
-    writeln!(w, "{} expectation{}: {} passed, {} failed", s.total(), if s.total() == 1 { "" } else { "s" }, s.passed, s.failed)
+    writeln!(
+        w,
+        "{} expectation{}: {} passed, {} failed",
+        s.total(),
+        if s.total() == 1 { "" } else { "s" },
+        s.passed,
+        s.failed
+    )
 }
 
 /// ", frame 12", ", frames 12, 47", or nothing; at most ten numbers.
@@ -60,19 +67,8 @@ pub fn frames_text(frames: &[FrameNo]) -> String {
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Line<'a> {
-    Expectation {
-        kind: &'static str,
-        expectation: String,
-        status: &'static str,
-        seen: &'a str,
-        frames: &'a [FrameNo],
-    },
-    Summary {
-        expectations: usize,
-        passed: usize,
-        failed: usize,
-        status: &'static str,
-    },
+    Expectation { kind: &'static str, expectation: String, status: &'static str, seen: &'a str, frames: &'a [FrameNo] },
+    Summary { expectations: usize, passed: usize, failed: usize, status: &'static str },
 }
 
 pub fn write_json(w: &mut impl Write, verdicts: &[Verdict]) -> io::Result<()> {

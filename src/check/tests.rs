@@ -41,7 +41,13 @@ fn master(
     }
 }
 
-fn finding(severity: Severity, kind: &'static str, vrid: Option<u8>, frames: &[FrameNo], data: serde_json::Value) -> Finding {
+fn finding(
+    severity: Severity,
+    kind: &'static str,
+    vrid: Option<u8>,
+    frames: &[FrameNo],
+    data: serde_json::Value,
+) -> Finding {
     Finding {
         severity,
         kind,
@@ -57,14 +63,24 @@ fn finding(severity: Severity, kind: &'static str, vrid: Option<u8>, frames: &[F
 
 /// A crash of 192.0.2.11 (VRID 51, IPv4, v2): 192.0.2.12 takes over
 /// 3.609 s after the last advert (frame 12) with its first advert (frame 47)
-/// and sends 5 GARPs; beside it, IPv6 VRID 51 (v3) with one master.
+/// and sends 5 GARPs at once and 5 more 5 s later, as keepalived does (the
+/// first master's GARPs, frames 3 and 4, are no takeover's); beside it,
+/// IPv6 VRID 51 (v3) with one master.
 fn failover() -> Report {
     Report {
         timeline: vec![
             master(v4(51), 0.0, "192.0.2.11", Cause::Initial, None, None, 1),
             master(key(51, Family::Ipv6, 3), 0.1, "fe80::1", Cause::Initial, None, None, 2),
             // The analyzer subtracts epoch floats: not exactly 3.609.
-            master(v4(51), 8.609, "192.0.2.12", Cause::Timeout, Some("192.0.2.11"), Some((T0 + 8.609) - (T0 + 5.0)), 47),
+            master(
+                v4(51),
+                8.609,
+                "192.0.2.12",
+                Cause::Timeout,
+                Some("192.0.2.11"),
+                Some((T0 + 8.609) - (T0 + 5.0)),
+                47,
+            ),
         ],
         findings: vec![
             finding(Severity::Info, "failover", Some(51), &[12, 47], json!({"takeover_s": 3.609})),
@@ -72,8 +88,21 @@ fn failover() -> Report {
                 Severity::Info,
                 "garp_after_takeover",
                 Some(51),
-                &[48, 49, 50, 51, 52],
-                json!({"count": 5, "first_s": 0.0012, "router": "192.0.2.12", "within_s": 1.0}),
+                &[1, 3, 4],
+                json!({"count": 2, "first_s": 0.5, "offsets_s": [0.5, 0.6], "router": "192.0.2.11", "within_s": 10.0}),
+            ),
+            finding(
+                Severity::Info,
+                "garp_after_takeover",
+                Some(51),
+                &[47, 48, 49, 50, 51, 52],
+                json!({
+                    "count": 10,
+                    "first_s": 0.0012,
+                    "offsets_s": [0.0012, 0.0015, 0.0018, 0.0021, 0.0024, 5.0012, 5.0015, 5.0018, 5.0021, 5.0024],
+                    "router": "192.0.2.12",
+                    "within_s": 10.0,
+                }),
             ),
         ],
         frames: 60,
@@ -261,25 +290,48 @@ fn timeline_order_does_not_depend_on_report_order() {
     pass(&r, "master vrid=51 initial=192.0.2.11", "saw 192.0.2.11 master first (priority 150)", &[1]);
 }
 
+const GARPS: [FrameNo; 6] = [47, 48, 49, 50, 51, 52];
+
 #[test]
 fn garp_after_takeover() {
     let r = failover();
-    let seen = "saw 5 GARPs from 192.0.2.12 in the 1s after its takeover, the first after 0.0012s";
-    let garps = [48, 49, 50, 51, 52];
-    pass(&r, "garp-after-takeover vrid=51 within=1s count>=5", seen, &garps);
-    pass(&r, "garp-after-takeover within=1200us count=5", seen, &garps);
-    pass(&r, "garp-after-takeover router=192.0.2.12 count<=5", seen, &garps);
-    fail(&r, "garp-after-takeover within=1ms", seen, &garps);
-    fail(&r, "garp-after-takeover count>=10", seen, &garps);
-    fail(&r, "garp-after-takeover count<5", seen, &garps);
+    let in_1s = "saw 5 GARPs from 192.0.2.12 within 1s of its takeover (10 in all), the first after 0.0012s";
+    pass(&r, "garp-after-takeover vrid=51 within=1s count>=5", in_1s, &GARPS);
+    pass(&r, "garp-after-takeover router=192.0.2.12 within=1s count=5", in_1s, &GARPS);
+    fail(&r, "garp-after-takeover within=1s count>=10", in_1s, &GARPS);
+    fail(&r, "garp-after-takeover within=1s count<5", in_1s, &GARPS);
+    pass(
+        &r,
+        "garp-after-takeover within=1800us count=3",
+        "saw 3 GARPs from 192.0.2.12 within 1800us of its takeover (10 in all), the first after 0.0012s",
+        &GARPS,
+    );
+    fail(
+        &r,
+        "garp-after-takeover within=1ms",
+        "saw 0 GARPs from 192.0.2.12 within 1ms of its takeover (10 in all), the first after 0.0012s",
+        &GARPS,
+    );
+    let all = "saw 10 GARPs from 192.0.2.12 in the 10s after its takeover, the first after 0.0012s";
+    pass(&r, "garp-after-takeover count>=10", all, &GARPS);
+    pass(&r, "garp-after-takeover", all, &GARPS);
+    fail(&r, "garp-after-takeover count>10", all, &GARPS);
+}
+
+#[test]
+fn garp_needs_a_takeover() {
+    let r = failover();
+    // 192.0.2.11's GARPs followed the capture's first master, not a takeover.
     fail(&r, "garp-after-takeover router=192.0.2.11", "saw no takeover for ipv4 to check GARPs after", &[]);
     fail(&r, "garp-after-takeover vrid=7", "saw no takeover for vrid 7 to check GARPs after", &[]);
+    fail(&r, "garp-after-takeover version=3", "saw no takeover for v3 to check GARPs after", &[]);
     fail(&Report::default(), "garp-after-takeover", "saw no takeover to check GARPs after", &[]);
 }
 
 #[test]
 fn garp_missing_fails() {
     let mut r = failover();
+    r.timeline.push(master(v4(51), 20.0, "192.0.2.11", Cause::Preempt, Some("192.0.2.12"), None, 90));
     r.findings.push(finding(Severity::Warn, "garp_missing", Some(51), &[90], json!({"router": "192.0.2.11"})));
     fail(
         &r,
@@ -290,8 +342,8 @@ fn garp_missing_fails() {
     pass(
         &r,
         "garp-after-takeover router=192.0.2.12",
-        "saw 5 GARPs from 192.0.2.12 in the 1s after its takeover, the first after 0.0012s",
-        &[48, 49, 50, 51, 52],
+        "saw 10 GARPs from 192.0.2.12 in the 10s after its takeover, the first after 0.0012s",
+        &GARPS,
     );
     r.findings.retain(|f| f.kind == "garp_missing");
     fail(&r, "garp-after-takeover", "saw no GARP from 192.0.2.11 after its takeover", &[90]);
@@ -300,12 +352,12 @@ fn garp_missing_fails() {
 #[test]
 fn garp_finding_without_data_fails_rather_than_passes() {
     let mut r = failover();
-    r.findings[1].data.clear();
+    r.findings[2].data.remove("offsets_s");
     fail(
         &r,
         "garp-after-takeover",
-        "saw a garp_after_takeover finding without data.count and data.first_s",
-        &[48, 49, 50, 51, 52],
+        "saw a garp_after_takeover finding without data.count, first_s and offsets_s",
+        &GARPS,
     );
 }
 
@@ -319,13 +371,23 @@ fn no_findings() {
         &[20, 21, 25],
     );
     fail(&r, "no-findings severity=warn", "saw 1 finding: warn arp_conflict: arp_conflict happened", &[25]);
-    fail(&r, "no-findings", "saw 2 findings: error split_brain: split_brain happened; warn arp_conflict: arp_conflict happened", &[20, 21, 25]);
+    fail(
+        &r,
+        "no-findings",
+        "saw 2 findings: error split_brain: split_brain happened; warn arp_conflict: arp_conflict happened",
+        &[20, 21, 25],
+    );
     // Scoped to VRID 51, the finding without a VRID is out.
     fail(&r, "no-findings vrid=51 severity>=warn", "saw 1 finding: error split_brain: split_brain happened", &[20, 21]);
     pass(&r, "no-findings kind=garp_missing", "saw no garp_missing finding with severity>=warn", &[]);
     pass(&r, "no-findings vrid=52", "saw no finding with severity>=warn for vrid 52", &[]);
     pass(&failover(), "no-findings severity>=warn", "saw no finding with severity>=warn", &[]);
-    fail(&failover(), "no-findings severity>=info kind=failover", "saw 1 finding: info failover: failover happened", &[12, 47]);
+    fail(
+        &failover(),
+        "no-findings severity>=info kind=failover",
+        "saw 1 finding: info failover: failover happened",
+        &[12, 47],
+    );
 }
 
 #[test]
@@ -342,12 +404,16 @@ fn many_findings_are_summarised() {
 
 #[test]
 fn verdicts_keep_the_order_of_the_expectations() {
-    let exps: Vec<Expectation> =
-        ["no-split-brain", "master initial=192.0.2.12", "final-master is=192.0.2.12"].map(|t| t.parse().unwrap()).into();
+    let exps: Vec<Expectation> = ["no-split-brain", "master initial=192.0.2.12", "final-master is=192.0.2.12"]
+        .map(|t| t.parse().unwrap())
+        .into();
     let vs = evaluate(&failover(), &exps);
-    assert_eq!(vs.iter().map(|v| (v.expectation.to_string(), v.passed)).collect::<Vec<_>>(), [
-        ("no-split-brain".to_string(), true),
-        ("master initial=192.0.2.12".to_string(), false),
-        ("final-master is=192.0.2.12".to_string(), true),
-    ]);
+    assert_eq!(
+        vs.iter().map(|v| (v.expectation.to_string(), v.passed)).collect::<Vec<_>>(),
+        [
+            ("no-split-brain".to_string(), true),
+            ("master initial=192.0.2.12".to_string(), false),
+            ("final-master is=192.0.2.12".to_string(), true),
+        ]
+    );
 }
