@@ -3,38 +3,66 @@
 //! `<testcase>` per expectation, a `<failure>` for each that failed.
 
 use super::eval::Verdict;
-use super::output::{frames_text, Summary};
+use super::expect::Expectation;
+use super::output::frames_text;
 use std::io::{self, Write};
 
 /// Writes the report; `suite` names the run (e.g. the captures checked),
 /// `time_s` is how long reading and checking took.
 pub fn write_junit(w: &mut impl Write, suite: &str, verdicts: &[Verdict], time_s: f64) -> io::Result<()> {
-    let s = Summary::of(verdicts);
-    let (tests, failures) = (s.total(), s.failed);
-    writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(
-        w,
-        r#"<testsuites name="vrrplab check" tests="{tests}" failures="{failures}" errors="0" time="{time_s:.3}">"#
-    )?;
-    writeln!(
-        w,
-        r#"  <testsuite name="{}" tests="{tests}" failures="{failures}" errors="0" skipped="0" time="{time_s:.3}">"#,
-        escape(suite, true)
-    )?;
-    for v in verdicts {
-        let kind = v.expectation.kind().name();
-        let name = escape(&v.expectation.to_string(), true);
+    let cases = verdicts.iter().map(|v| {
         let details = format!("expected: {}\nseen: {}{}", v.expectation, v.seen, frames_text(&v.frames));
+        let outcome = if v.passed { Outcome::Passed(details) } else { Outcome::Failed(&v.seen, details) };
+        (&v.expectation, outcome)
+    });
+    write(w, suite, cases.collect(), time_s)
+}
+
+/// Writes a report in which every expectation is an error, for when the
+/// captures could not be read: the CI test view then says why.
+pub fn write_junit_error(
+    w: &mut impl Write,
+    suite: &str,
+    expectations: &[Expectation],
+    error: &str,
+    time_s: f64,
+) -> io::Result<()> {
+    write(w, suite, expectations.iter().map(|e| (e, Outcome::Error(error))).collect(), time_s)
+}
+
+enum Outcome<'a> {
+    Passed(String),
+    /// The message (what was seen), and the details.
+    Failed(&'a str, String),
+    Error(&'a str),
+}
+
+fn write(w: &mut impl Write, suite: &str, cases: Vec<(&Expectation, Outcome<'_>)>, time_s: f64) -> io::Result<()> {
+    let tests = cases.len();
+    let failures = cases.iter().filter(|(_, o)| matches!(o, Outcome::Failed(..))).count();
+    let errors = cases.iter().filter(|(_, o)| matches!(o, Outcome::Error(_))).count();
+    let counts = format!(r#"tests="{tests}" failures="{failures}" errors="{errors}""#);
+    writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(w, r#"<testsuites name="vrrplab check" {counts} time="{time_s:.3}">"#)?;
+    writeln!(w, r#"  <testsuite name="{}" {counts} skipped="0" time="{time_s:.3}">"#, escape(suite, true))?;
+    for (expectation, outcome) in &cases {
+        let kind = expectation.kind().name();
+        let name = escape(&expectation.to_string(), true);
         writeln!(w, r#"    <testcase classname="vrrplab.check.{kind}" name="{name}" time="0">"#)?;
-        if v.passed {
-            writeln!(w, "      <system-out>{}</system-out>", escape(&details, false))?;
-        } else {
-            writeln!(
+        match outcome {
+            Outcome::Passed(details) => writeln!(w, "      <system-out>{}</system-out>", escape(details, false))?,
+            Outcome::Failed(message, details) => writeln!(
                 w,
                 r#"      <failure message="{}" type="{kind}">{}</failure>"#,
-                escape(&v.seen, true),
-                escape(&details, false)
-            )?;
+                escape(message, true),
+                escape(details, false)
+            )?,
+            Outcome::Error(message) => writeln!(
+                w,
+                r#"      <error message="{}" type="input">{}</error>"#,
+                escape(message, true),
+                escape(message, false)
+            )?,
         }
         writeln!(w, "    </testcase>")?;
     }
@@ -114,6 +142,7 @@ mod test {
         #[serde(rename = "@time")]
         time: f64,
         failure: Option<Failure>,
+        error: Option<Failure>,
         #[serde(rename = "system-out")]
         system_out: Option<String>,
     }
@@ -196,6 +225,22 @@ mod test {
         let readable = nasty.replace('\0', "\u{fffd}");
         assert_eq!(failure.message, readable);
         assert!(failure.text.contains(&format!("seen: {readable}")), "{:?}", failure.text);
+    }
+
+    #[test]
+    fn an_unreadable_capture_makes_every_testcase_an_error() {
+        let exps: Vec<Expectation> = verdicts().into_iter().map(|v| v.expectation).collect();
+        let mut out = vec![];
+        write_junit_error(&mut out, "x.pcap", &exps, "x.pcap: not a pcap or pcapng file", 0.0).unwrap();
+        let doc: Testsuites = quick_xml::de::from_str(std::str::from_utf8(&out).unwrap()).unwrap();
+        assert_eq!((doc.tests, doc.failures, doc.errors), (3, 0, 3));
+        let suite = &doc.testsuite[0];
+        assert_eq!((suite.tests, suite.failures, suite.errors), (3, 0, 3));
+        for case in &suite.testcase {
+            let error = case.error.as_ref().expect("an <error>");
+            assert_eq!((error.message.as_str(), error.kind.as_str()), ("x.pcap: not a pcap or pcapng file", "input"));
+            assert!(case.failure.is_none());
+        }
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! [`Verdict`]: passed or not, what was seen, and the evidence frames, which
 //! [`output`] prints as text or JSON lines and [`junit`] as JUnit XML.
 //!
-//! The kinds, with their keys (`[..]` optional):
+//! The kinds, with their keys (`[..]` optional; [`HELP`] is the summary the
+//! command line shows):
 //! - `master [vrid= family= version=] initial=IP` — the first master seen is IP.
 //! - `failover [vrid= family= version= to=IP from=IP cause=resign|timeout|preempt within=D]` —
 //!   some router took over from another, matching the keys given; with
@@ -41,6 +42,36 @@ pub use eval::{evaluate, Verdict};
 pub use expect::{Check, Compare, Expectation, Kind, Op, Scope};
 pub use file::{parse_file, FileError};
 pub use parse::ParseError;
+
+/// The language in brief, for `vrrplab check --help`.
+pub const HELP: &str = "\
+Expectations:
+  One per --expect: a kind, then key=value words ([..] optional). vrid=N, family=ipv4|ipv6 and
+  version=2|3 limit any kind to some virtual routers (no-findings takes no version); a router
+  address limits it to that address's family.
+
+  master initial=IP                 the first master seen is IP
+  failover [to=IP] [from=IP] [cause=resign|timeout|preempt] [within=D]
+                                    a router took over from another; with within, its takeover
+                                    time (old master's priority-0 or last advert to the new
+                                    master's first advert) is at most D
+  takeover max=D                    there was a takeover, and every measured one took at most D
+  no-split-brain, split-brain       two routers were (not) master at once
+  garp-after-takeover [router=IP] [within=D] [count OP N]
+                                    there was a takeover, and each was followed by gratuitous
+                                    ARPs: the first within D, N of them within D (all of them
+                                    without within)
+  final-master is=IP                IP is master when the capture ends
+  no-findings [severity OP info|warn|error] [kind=K]
+                                    `vrrplab analyze` reports no such finding (default severity>=warn)
+
+  Durations: 4s, 1.5s, 3500ms, 250us (compared to the microsecond). OP: =, >=, <=, >, <.
+  --expect-file reads [[expect]] tables with kind = \"...\" and the same keys, e.g. count = \">=5\".
+
+Example:
+  vrrplab check failover.pcap --expect 'failover vrid=51 to=192.0.2.12 within=4s' --junit report.xml
+
+Exit status: 0 every expectation held, 1 one failed, 2 an error (bad expectation, unreadable capture).";
 
 #[cfg(test)]
 mod tests;
