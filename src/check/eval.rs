@@ -100,9 +100,10 @@ impl Expectation {
         self.takeovers(report).iter().map(|t| t.frame).collect()
     }
 
-    /// The master events of the selected routers after the first one of each.
+    /// The selected takeovers, in time order.
     fn takeovers(&self, report: &Report) -> Vec<Takeover> {
-        let mut all: Vec<Takeover> = self.routers(report).into_values().flatten().filter_map(Takeover::of).collect();
+        let mut all: Vec<Takeover> =
+            report.timeline.iter().filter(|ev| self.selects(ev.key())).filter_map(Takeover::of).collect();
         all.sort_by(|a, b| a.ts.total_cmp(&b.ts));
         all
     }
