@@ -27,7 +27,10 @@ fn advert(n: u8, prio: u8) -> Vec<u8> {
         vrid: 51,
         priority: prio,
         interval: Interval::Seconds(1),
-        auth: Auth::V2 { auth_type: AuthType::Simple, data: Some(*b"1111\0\0\0\0") },
+        auth: Auth::V2 {
+            auth_type: AuthType::Simple,
+            data: Some(*b"1111\0\0\0\0"),
+        },
         addrs: vec![IpAddr::V4(VIP.into())],
     };
     let src = IpAddr::V4(Ipv4Addr::new(192, 0, 2, n));
@@ -43,33 +46,61 @@ fn advert(n: u8, prio: u8) -> Vec<u8> {
 /// keepalived's gratuitous ARP for the VIP from 192.0.2.`n` (no use_vmac:
 /// its own MAC).
 fn garp(n: u8) -> Vec<u8> {
-    let arp =
-        ArpPacket::new(ArpHardwareId::ETHERNET, EtherType::IPV4, ArpOperation::REQUEST, &mac(n), &VIP, &[0xff; 6], &VIP)
-            .unwrap();
+    let arp = ArpPacket::new(
+        ArpHardwareId::ETHERNET,
+        EtherType::IPV4,
+        ArpOperation::REQUEST,
+        &mac(n),
+        &VIP,
+        &[0xff; 6],
+        &VIP,
+    )
+    .unwrap();
     let mut out = vec![];
-    PacketBuilder::ethernet2(mac(n), [0xff; 6]).arp(arp).write(&mut out).unwrap();
+    PacketBuilder::ethernet2(mac(n), [0xff; 6])
+        .arp(arp)
+        .write(&mut out)
+        .unwrap();
     out
 }
 
 /// Frames at microsecond offsets from T0, written in time order.
 fn write_pcap(path: &Path, mut frames: Vec<(i64, Vec<u8>)>) {
     frames.sort_by_key(|(t, _)| *t);
-    let mut w = PcapWriter::new(std::fs::File::create(path).unwrap(), LinkType::Ethernet, 65535, false).unwrap();
+    let mut w = PcapWriter::new(
+        std::fs::File::create(path).unwrap(),
+        LinkType::Ethernet,
+        65535,
+        false,
+    )
+    .unwrap();
     for (t, data) in frames {
-        w.write(Timestamp::from_micros(T0 + t), data.len() as u32, &data).unwrap();
+        w.write(Timestamp::from_micros(T0 + t), data.len() as u32, &data)
+            .unwrap();
     }
     w.flush().unwrap();
 }
 
 /// Adverts from 192.0.2.`n` every second in [from, to).
 fn adverts(n: u8, prio: u8, from: i64, to: i64) -> Vec<(i64, Vec<u8>)> {
-    (0..).map(|i| from + i * SECOND).take_while(|&t| t < to).map(|t| (t, advert(n, prio))).collect()
+    (0..)
+        .map(|i| from + i * SECOND)
+        .take_while(|&t| t < to)
+        .map(|t| (t, advert(n, prio)))
+        .collect()
 }
 
 /// keepalived's GARPs from 192.0.2.`n` on becoming master at `t`: 5 at
 /// once, 5 more 5 s later.
 fn garps(n: u8, t: i64) -> Vec<(i64, Vec<u8>)> {
-    (0..5).flat_map(|i| [(t + 100 + i * 100, garp(n)), (t + 5 * SECOND + 100 + i * 100, garp(n))]).collect()
+    (0..5)
+        .flat_map(|i| {
+            [
+                (t + 100 + i * 100, garp(n)),
+                (t + 5 * SECOND + 100 + i * 100, garp(n)),
+            ]
+        })
+        .collect()
 }
 
 struct Captures {
@@ -95,7 +126,12 @@ fn captures() -> Captures {
     let mut frames = adverts(11, 150, 0, 10 * SECOND);
     frames.extend(adverts(12, 100, MASTER_DOWN, 10 * SECOND + 500_000));
     write_pcap(&split, frames);
-    Captures { crash, split, dir: dir.path().to_path_buf(), _dir: dir }
+    Captures {
+        crash,
+        split,
+        dir: dir.path().to_path_buf(),
+        _dir: dir,
+    }
 }
 
 fn check(capture: &Path, expectations: &[&str]) -> assert_cmd::assert::Assert {
@@ -143,27 +179,61 @@ fn a_good_failover_passes() {
 fn every_kind_fails_when_it_does_not_hold() {
     let c = captures();
     for (capture, e, seen) in [
-        (&c.crash, "master vrid=51 initial=192.0.2.12", "saw 192.0.2.11 master first"),
-        (&c.crash, "failover vrid=51 to=192.0.2.12 within=3s", "after 3.609375s (timeout)"),
-        (&c.crash, "takeover vrid=51 max=3609374us", "after 3.609375s (timeout)"),
+        (
+            &c.crash,
+            "master vrid=51 initial=192.0.2.12",
+            "saw 192.0.2.11 master first",
+        ),
+        (
+            &c.crash,
+            "failover vrid=51 to=192.0.2.12 within=3s",
+            "after 3.609375s (timeout)",
+        ),
+        (
+            &c.crash,
+            "takeover vrid=51 max=3609374us",
+            "after 3.609375s (timeout)",
+        ),
         (&c.crash, "split-brain vrid=51", "saw no split brain"),
-        (&c.split, "no-split-brain", "saw split brain between 192.0.2.11 and 192.0.2.12"),
-        (&c.crash, "garp-after-takeover vrid=51 within=1s count>=10", "saw 5 GARPs"),
-        (&c.crash, "final-master vrid=51 is=192.0.2.11", "saw 192.0.2.12 master at the end"),
+        (
+            &c.split,
+            "no-split-brain",
+            "saw split brain between 192.0.2.11 and 192.0.2.12",
+        ),
+        (
+            &c.crash,
+            "garp-after-takeover vrid=51 within=1s count>=10",
+            "saw 5 GARPs",
+        ),
+        (
+            &c.crash,
+            "final-master vrid=51 is=192.0.2.11",
+            "saw 192.0.2.12 master at the end",
+        ),
         (&c.split, "no-findings severity>=warn", "saw "),
     ] {
         let a = check(capture, &[e]).code(1);
         let out = stdout(&a);
         let first = out.lines().next().unwrap_or_default();
-        assert!(first.starts_with(&format!("FAIL {e}: ")) && first.contains(seen), "{e}: {out}");
-        assert!(out.ends_with("1 expectation: 0 passed, 1 failed\n"), "{out}");
+        assert!(
+            first.starts_with(&format!("FAIL {e}: ")) && first.contains(seen),
+            "{e}: {out}"
+        );
+        assert!(
+            out.ends_with("1 expectation: 0 passed, 1 failed\n"),
+            "{out}"
+        );
     }
 }
 
 #[test]
 fn one_failure_among_passes_exits_1() {
     let c = captures();
-    let a = check(&c.crash, &["no-split-brain", "failover vrid=51 to=192.0.2.12 within=3s"]).code(1);
+    let a = check(
+        &c.crash,
+        &["no-split-brain", "failover vrid=51 to=192.0.2.12 within=3s"],
+    )
+    .code(1);
     assert!(stdout(&a).ends_with("2 expectations: 1 passed, 1 failed\n"));
 }
 
@@ -172,10 +242,22 @@ fn bad_expectations_exit_2_with_the_column() {
     let c = captures();
     let a = check(&c.crash, &["failover vrid=51 to=192.0.2.12 withn=4s"]).code(2);
     let err = stderr(&a);
-    assert!(err.contains("column 32: unknown key `withn` for failover"), "{err}");
-    assert!(err.contains("\n  failover vrid=51 to=192.0.2.12 withn=4s\n                                 ^"), "{err}");
+    assert!(
+        err.contains("column 32: unknown key `withn` for failover"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "\n  failover vrid=51 to=192.0.2.12 withn=4s\n                                 ^"
+        ),
+        "{err}"
+    );
     let a = check(&c.crash, &["failovr vrid=51"]).code(2);
-    assert!(stderr(&a).contains("unknown kind `failovr`; kinds: master, failover, takeover,"), "{}", stderr(&a));
+    assert!(
+        stderr(&a).contains("unknown kind `failovr`; kinds: master, failover, takeover,"),
+        "{}",
+        stderr(&a)
+    );
     assert!(stdout(&a).is_empty());
 }
 
@@ -211,12 +293,29 @@ fn expect_file() {
         .code(0);
     let out = stdout(&a);
     assert!(out.starts_with("PASS no-split-brain: "), "{out}");
-    assert!(out.contains("\nPASS failover vrid=51 to=192.0.2.12 within=4s: "), "{out}");
-    assert!(out.contains("\nPASS garp-after-takeover within=1s count>=5: "), "{out}");
+    assert!(
+        out.contains("\nPASS failover vrid=51 to=192.0.2.12 within=4s: "),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nPASS garp-after-takeover within=1s count>=5: "),
+        "{out}"
+    );
 
     std::fs::write(&toml, "[[expect]]\nkind = \"failover\"\nwithin = \"4 s\"\n").unwrap();
-    let a = Command::cargo_bin("vrrplab").unwrap().arg("check").arg(&c.crash).arg("--expect-file").arg(&toml).assert().code(2);
-    assert!(stderr(&a).contains("expect.toml:3:10: unknown unit ` s` in `4 s`"), "{}", stderr(&a));
+    let a = Command::cargo_bin("vrrplab")
+        .unwrap()
+        .arg("check")
+        .arg(&c.crash)
+        .arg("--expect-file")
+        .arg(&toml)
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&a).contains("expect.toml:3:10: unknown unit ` s` in `4 s`"),
+        "{}",
+        stderr(&a)
+    );
 }
 
 #[test]
@@ -227,22 +326,41 @@ fn junit_and_json_reports() {
         .unwrap()
         .arg("check")
         .arg(&c.crash)
-        .args(["--expect", "no-split-brain", "--expect", "failover vrid=51 to=192.0.2.12 within=3s", "--json", "--junit"])
+        .args([
+            "--expect",
+            "no-split-brain",
+            "--expect",
+            "failover vrid=51 to=192.0.2.12 within=3s",
+            "--json",
+            "--junit",
+        ])
         .arg(&xml)
         .assert()
         .code(1);
-    let lines: Vec<serde_json::Value> = stdout(&a).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = stdout(&a)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 3);
-    assert_eq!((lines[0]["status"].as_str(), lines[1]["status"].as_str()), (Some("pass"), Some("fail")));
+    assert_eq!(
+        (lines[0]["status"].as_str(), lines[1]["status"].as_str()),
+        (Some("pass"), Some("fail"))
+    );
     assert_eq!(lines[1]["kind"], "failover");
     assert_eq!(lines[2]["type"], "summary");
-    assert_eq!((lines[2]["passed"].as_u64(), lines[2]["failed"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (lines[2]["passed"].as_u64(), lines[2]["failed"].as_u64()),
+        (Some(1), Some(1))
+    );
 
     let report = std::fs::read_to_string(&xml).unwrap();
     let testcases = report.matches("<testcase ").count();
     let failures = report.matches("<failure ").count();
     assert_eq!((testcases, failures), (2, 1), "{report}");
-    assert!(report.contains(r#"tests="2" failures="1" errors="0""#), "{report}");
+    assert!(
+        report.contains(r#"tests="2" failures="1" errors="0""#),
+        "{report}"
+    );
     let mut reader = quick_xml::Reader::from_str(&report);
     loop {
         match reader.read_event() {
@@ -268,6 +386,9 @@ fn junit_reports_an_unreadable_capture_as_errors() {
         .assert()
         .code(2);
     let report = std::fs::read_to_string(&xml).unwrap();
-    assert!(report.contains(r#"tests="1" failures="0" errors="1""#), "{report}");
+    assert!(
+        report.contains(r#"tests="1" failures="0" errors="1""#),
+        "{report}"
+    );
     assert!(report.contains("<error message=\""), "{report}");
 }

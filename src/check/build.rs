@@ -28,13 +28,19 @@ pub(crate) struct SpanError {
 }
 
 fn err<T>(at: usize, message: impl Into<String>) -> Result<T, SpanError> {
-    Err(SpanError { at, message: message.into() })
+    Err(SpanError {
+        at,
+        message: message.into(),
+    })
 }
 
 pub(crate) fn kind(name: &str, at: usize) -> Result<Kind, SpanError> {
     match Kind::from_name(name) {
         Some(k) => Ok(k),
-        None => err(at, format!("unknown kind `{name}`; kinds: {}", Kind::names())),
+        None => err(
+            at,
+            format!("unknown kind `{name}`; kinds: {}", Kind::names()),
+        ),
     }
 }
 
@@ -65,7 +71,10 @@ struct Fields {
 
 impl Fields {
     fn addr(&self, key: &str) -> Option<IpAddr> {
-        self.addrs.iter().find(|(k, ..)| *k == key).map(|(_, a, _)| *a)
+        self.addrs
+            .iter()
+            .find(|(k, ..)| *k == key)
+            .map(|(_, a, _)| *a)
     }
 }
 
@@ -77,7 +86,12 @@ pub(crate) fn build(kind: Kind, args: &[Arg<'_>], end: usize) -> Result<Expectat
         let Some(&key) = kind.keys().iter().find(|k| **k == a.key) else {
             return err(
                 a.key_at,
-                format!("unknown key `{}` for {}; its keys: {}", a.key, kind.name(), kind.keys().join(", ")),
+                format!(
+                    "unknown key `{}` for {}; its keys: {}",
+                    a.key,
+                    kind.name(),
+                    kind.keys().join(", ")
+                ),
             );
         };
         if args[..i].iter().any(|b| b.key == key) {
@@ -85,9 +99,15 @@ pub(crate) fn build(kind: Kind, args: &[Arg<'_>], end: usize) -> Result<Expectat
         }
         let compares = matches!(key, "count" | "severity");
         if a.op != Op::Eq && !compares {
-            return err(a.op_at, format!("`{key}` takes `=`, not `{}`", a.op.symbol()));
+            return err(
+                a.op_at,
+                format!("`{key}` takes `=`, not `{}`", a.op.symbol()),
+            );
         }
-        set(&mut f, key, a).map_err(|message| SpanError { at: a.value_at, message })?;
+        set(&mut f, key, a).map_err(|message| SpanError {
+            at: a.value_at,
+            message,
+        })?;
     }
     check_families(&f)?;
     let need = |v: Option<IpAddr>, key: &str| match v {
@@ -95,24 +115,41 @@ pub(crate) fn build(kind: Kind, args: &[Arg<'_>], end: usize) -> Result<Expectat
         None => err(end, format!("{} needs {key}=<address>", kind.name())),
     };
     let check = match kind {
-        Kind::Master => Check::Master { initial: need(f.addr("initial"), "initial")? },
-        Kind::Failover => Check::Failover { to: f.addr("to"), from: f.addr("from"), cause: f.cause, within: f.within },
+        Kind::Master => Check::Master {
+            initial: need(f.addr("initial"), "initial")?,
+        },
+        Kind::Failover => Check::Failover {
+            to: f.addr("to"),
+            from: f.addr("from"),
+            cause: f.cause,
+            within: f.within,
+        },
         Kind::Takeover => match f.max {
             Some(max) => Check::Takeover { max },
             None => return err(end, "takeover needs max=<duration>, e.g. max=4s"),
         },
         Kind::NoSplitBrain => Check::NoSplitBrain,
         Kind::SplitBrain => Check::SplitBrain,
-        Kind::GarpAfterTakeover => {
-            Check::GarpAfterTakeover { router: f.addr("router"), within: f.within, count: f.count }
-        }
-        Kind::FinalMaster => Check::FinalMaster { is: need(f.addr("is"), "is")? },
+        Kind::GarpAfterTakeover => Check::GarpAfterTakeover {
+            router: f.addr("router"),
+            within: f.within,
+            count: f.count,
+        },
+        Kind::FinalMaster => Check::FinalMaster {
+            is: need(f.addr("is"), "is")?,
+        },
         Kind::NoFindings => Check::NoFindings {
-            severity: f.severity.unwrap_or(Compare { op: Op::Ge, value: Severity::Warn }),
+            severity: f.severity.unwrap_or(Compare {
+                op: Op::Ge,
+                value: Severity::Warn,
+            }),
             kind: f.finding,
         },
     };
-    Ok(Expectation { scope: f.scope, check })
+    Ok(Expectation {
+        scope: f.scope,
+        check,
+    })
 }
 
 /// Addresses fix the family: they must agree with `family=` and each other.
@@ -122,7 +159,14 @@ fn check_families(f: &Fields) -> Result<(), SpanError> {
         let fam = family_of(addr);
         match &want {
             Some((w, by)) if *w != fam => {
-                return err(at, format!("{key}={addr} is {} but {by} is {}", fam_name(fam), fam_name(*w)))
+                return err(
+                    at,
+                    format!(
+                        "{key}={addr} is {} but {by} is {}",
+                        fam_name(fam),
+                        fam_name(*w)
+                    ),
+                )
             }
             Some(_) => {}
             None => want = Some((fam, format!("{key}={addr}"))),
@@ -157,7 +201,9 @@ fn set(f: &mut Fields, key: &'static str, a: &Arg<'_>) -> Result<(), String> {
             })
         }
         "initial" | "is" | "to" | "from" | "router" => {
-            let addr = v.parse().map_err(|_| format!("`{v}` is not an IP address"))?;
+            let addr = v
+                .parse()
+                .map_err(|_| format!("`{v}` is not an IP address"))?;
             f.addrs.push((key, addr, a.value_at));
         }
         "cause" => {
@@ -171,7 +217,9 @@ fn set(f: &mut Fields, key: &'static str, a: &Arg<'_>) -> Result<(), String> {
         "within" => f.within = Some(duration(v)?),
         "max" => f.max = Some(duration(v)?),
         "count" => {
-            let n = v.parse().map_err(|_| format!("count is a whole number, not `{v}`"))?;
+            let n = v
+                .parse()
+                .map_err(|_| format!("count is a whole number, not `{v}`"))?;
             f.count = Some(Compare { op: a.op, value: n });
         }
         "severity" => {
@@ -184,9 +232,13 @@ fn set(f: &mut Fields, key: &'static str, a: &Arg<'_>) -> Result<(), String> {
             f.severity = Some(Compare { op: a.op, value: s });
         }
         "kind" => {
-            let ok = !v.is_empty() && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            let ok = !v.is_empty()
+                && v.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
             if !ok {
-                return Err(format!("kind is a finding kind such as garp_missing, not `{v}`"));
+                return Err(format!(
+                    "kind is a finding kind such as garp_missing, not `{v}`"
+                ));
             }
             f.finding = Some(v.to_string());
         }
@@ -205,7 +257,9 @@ fn vrid(v: &str) -> Result<u8, String> {
 /// `4s`, `3500ms`, `1.5s`, `250us` (or `µs`); exact to the microsecond,
 /// since that is what captures measure.
 pub(crate) fn duration(v: &str) -> Result<Duration, String> {
-    let split = v.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(v.len());
+    let split = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(v.len());
     let (num, unit) = v.split_at(split);
     let scale: u64 = match unit {
         "s" => 1_000_000,
@@ -220,7 +274,9 @@ pub(crate) fn duration(v: &str) -> Result<Duration, String> {
         return Err(bad());
     }
     let whole: u64 = whole.parse().map_err(|_| bad())?;
-    let mut us = whole.checked_mul(scale).ok_or_else(|| format!("`{v}` is too long"))?;
+    let mut us = whole
+        .checked_mul(scale)
+        .ok_or_else(|| format!("`{v}` is too long"))?;
     // Each fraction digit is worth a tenth of the one before; a digit that
     // would fall below a microsecond must be zero.
     let mut place = scale;
@@ -232,7 +288,9 @@ pub(crate) fn duration(v: &str) -> Result<Duration, String> {
             continue;
         }
         place /= 10;
-        us = us.checked_add(d * place).ok_or_else(|| format!("`{v}` is too long"))?;
+        us = us
+            .checked_add(d * place)
+            .ok_or_else(|| format!("`{v}` is too long"))?;
     }
     Ok(Duration::from_micros(us))
 }
@@ -262,12 +320,24 @@ mod test {
             ("4m", "unknown unit `m` in `4m`; units: s, ms, us"),
             ("1.5us", "`1.5us` is finer than a microsecond"),
             ("0.0000001s", "`0.0000001s` is finer than a microsecond"),
-            (".5s", "`.5s` is not a duration (e.g. 4s, 1.5s, 3500ms, 250us)"),
-            ("5.s", "`5.s` is not a duration (e.g. 4s, 1.5s, 3500ms, 250us)"),
-            ("1.2.3s", "`1.2.3s` is not a duration (e.g. 4s, 1.5s, 3500ms, 250us)"),
+            (
+                ".5s",
+                "`.5s` is not a duration (e.g. 4s, 1.5s, 3500ms, 250us)",
+            ),
+            (
+                "5.s",
+                "`5.s` is not a duration (e.g. 4s, 1.5s, 3500ms, 250us)",
+            ),
+            (
+                "1.2.3s",
+                "`1.2.3s` is not a duration (e.g. 4s, 1.5s, 3500ms, 250us)",
+            ),
             ("s", "`s` is not a duration (e.g. 4s, 1.5s, 3500ms, 250us)"),
             ("-4s", "unknown unit `-4s` in `-4s`; units: s, ms, us"),
-            ("99999999999999999999s", "`99999999999999999999s` is not a duration (e.g. 4s, 1.5s, 3500ms, 250us)"),
+            (
+                "99999999999999999999s",
+                "`99999999999999999999s` is not a duration (e.g. 4s, 1.5s, 3500ms, 250us)",
+            ),
             ("99999999999999s", "`99999999999999s` is too long"),
         ] {
             assert_eq!(duration(v), Err(msg.to_string()), "{v}");

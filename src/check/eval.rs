@@ -36,7 +36,11 @@ impl Seen {
     pub fn new(passed: bool, text: impl Into<String>, mut frames: Vec<FrameNo>) -> Seen {
         frames.sort_unstable();
         frames.dedup();
-        Seen { passed, text: text.into(), frames }
+        Seen {
+            passed,
+            text: text.into(),
+            frames,
+        }
     }
 }
 
@@ -49,23 +53,37 @@ impl Expectation {
     pub fn evaluate(&self, report: &Report) -> Verdict {
         let seen = match &self.check {
             Check::Master { initial } => master(self, report, *initial),
-            Check::Failover { to, from, cause, within } => failover(self, report, *to, *from, *cause, *within),
+            Check::Failover {
+                to,
+                from,
+                cause,
+                within,
+            } => failover(self, report, *to, *from, *cause, *within),
             Check::Takeover { max } => takeover(self, report, *max),
             Check::NoSplitBrain => split_brain(self, report, false),
             Check::SplitBrain => split_brain(self, report, true),
-            Check::GarpAfterTakeover { router, within, count } => {
-                findings::garp(self, report, *router, *within, *count)
-            }
+            Check::GarpAfterTakeover {
+                router,
+                within,
+                count,
+            } => findings::garp(self, report, *router, *within, *count),
             Check::FinalMaster { is } => final_master(self, report, *is),
-            Check::NoFindings { severity, kind } => findings::none(self, report, *severity, kind.as_deref()),
+            Check::NoFindings { severity, kind } => {
+                findings::none(self, report, *severity, kind.as_deref())
+            }
         };
-        Verdict { expectation: self.clone(), passed: seen.passed, seen: seen.text, frames: seen.frames }
+        Verdict {
+            expectation: self.clone(),
+            passed: seen.passed,
+            seen: seen.text,
+            frames: seen.frames,
+        }
     }
 
     fn selects(&self, key: &KeyFields) -> bool {
-        self.scope.vrid.map_or(true, |v| v == key.vrid)
-            && self.family().map_or(true, |f| f == key.family)
-            && self.scope.version.map_or(true, |v| v == key.version)
+        self.scope.vrid.is_none_or(|v| v == key.vrid)
+            && self.family().is_none_or(|f| f == key.family)
+            && self.scope.version.is_none_or(|v| v == key.version)
     }
 
     /// " for vrid 51/ipv4/v3", or "" when the scope is everything.
@@ -85,9 +103,7 @@ impl Expectation {
     fn routers<'r>(&self, report: &'r Report) -> BTreeMap<VrKey, Vec<&'r TimelineEvent>> {
         let mut groups: BTreeMap<VrKey, Vec<&TimelineEvent>> = BTreeMap::new();
         for ev in report.timeline.iter().filter(|ev| self.selects(ev.key())) {
-            let k = ev.key();
-            let key = VrKey { interface: k.interface, vlan: k.vlan, family: k.family, vrid: k.vrid };
-            groups.entry(key).or_default().push(ev);
+            groups.entry(vr_key(ev.key())).or_default().push(ev);
         }
         for events in groups.values_mut() {
             events.sort_by(|a, b| a.ts().total_cmp(&b.ts()));
@@ -102,8 +118,12 @@ impl Expectation {
 
     /// The selected takeovers, in time order.
     fn takeovers(&self, report: &Report) -> Vec<Takeover> {
-        let mut all: Vec<Takeover> =
-            report.timeline.iter().filter(|ev| self.selects(ev.key())).filter_map(Takeover::of).collect();
+        let mut all: Vec<Takeover> = report
+            .timeline
+            .iter()
+            .filter(|ev| self.selects(ev.key()))
+            .filter_map(Takeover::of)
+            .collect();
         all.sort_by(|a, b| a.ts.total_cmp(&b.ts));
         all
     }
@@ -123,9 +143,22 @@ struct Takeover {
 impl Takeover {
     fn of(ev: &TimelineEvent) -> Option<Takeover> {
         match *ev {
-            TimelineEvent::Master { ts, router, previous, cause, takeover_s, frame, .. } if cause != Cause::Initial => {
-                Some(Takeover { ts, router, previous, cause, takeover_s, frame })
-            }
+            TimelineEvent::Master {
+                ts,
+                router,
+                previous,
+                cause,
+                takeover_s,
+                frame,
+                ..
+            } if cause != Cause::Initial => Some(Takeover {
+                ts,
+                router,
+                previous,
+                cause,
+                takeover_s,
+                frame,
+            }),
             _ => None,
         }
     }
@@ -152,7 +185,11 @@ impl Takeover {
 /// Frames of the finding of `kind` whose evidence includes `frame`, with `frame`.
 fn evidence(report: &Report, kind: &str, frame: FrameNo) -> Vec<FrameNo> {
     let mut frames = vec![frame];
-    if let Some(f) = report.findings.iter().find(|f| f.kind == kind && f.frames.contains(&frame)) {
+    if let Some(f) = report
+        .findings
+        .iter()
+        .find(|f| f.kind == kind && f.frames.contains(&frame))
+    {
         frames.extend(&f.frames);
     }
     frames
@@ -170,26 +207,48 @@ pub(super) fn secs(s: f64) -> String {
     format!("{}s", text.trim_end_matches('0').trim_end_matches('.'))
 }
 
-/// Joins per-router results; names each router when there are several.
+/// Evaluates each selected virtual router's timeline, then joins the results.
 fn per_router<'r>(
     exp: &Expectation,
     report: &'r Report,
     what: &str,
     each: impl Fn(&[&'r TimelineEvent]) -> Seen,
 ) -> Seen {
-    let groups = exp.routers(report);
-    if groups.is_empty() {
+    let results = exp
+        .routers(report)
+        .into_iter()
+        .map(|(key, events)| (key, each(&events)))
+        .collect();
+    join(exp, what, results)
+}
+
+/// Joins per-router results (all must pass); names each router when there
+/// are several.
+fn join(exp: &Expectation, what: &str, results: Vec<(VrKey, Seen)>) -> Seen {
+    if results.is_empty() {
         return Seen::new(false, format!("saw no {what}{}", exp.scope_name()), vec![]);
     }
-    let many = groups.len() > 1;
+    let many = results.len() > 1;
     let (mut passed, mut texts, mut frames) = (true, vec![], vec![]);
-    for (key, events) in &groups {
-        let seen = each(events);
+    for (key, seen) in results {
         passed &= seen.passed;
-        texts.push(if many { format!("{}: {}", vr_name(key), seen.text) } else { seen.text });
+        texts.push(if many {
+            format!("{}: {}", vr_name(&key), seen.text)
+        } else {
+            seen.text
+        });
         frames.extend(seen.frames);
     }
     Seen::new(passed, texts.join("; "), frames)
+}
+
+fn vr_key(k: &KeyFields) -> VrKey {
+    VrKey {
+        interface: k.interface,
+        vlan: k.vlan,
+        family: k.family,
+        vrid: k.vrid,
+    }
 }
 
 fn vr_name(k: &VrKey) -> String {
@@ -206,45 +265,82 @@ fn vr_name(k: &VrKey) -> String {
 fn master(exp: &Expectation, report: &Report, initial: IpAddr) -> Seen {
     per_router(exp, report, "master", |events| {
         let first = events.iter().find_map(|ev| match ev {
-            TimelineEvent::Master { router, prio, frame, .. } => Some((*router, *prio, *frame)),
+            TimelineEvent::Master {
+                router,
+                prio,
+                frame,
+                ..
+            } => Some((*router, *prio, *frame)),
             _ => None,
         });
         match first {
-            Some((router, prio, frame)) => {
-                Seen::new(router == initial, format!("saw {router} master first (priority {prio})"), vec![frame])
-            }
+            Some((router, prio, frame)) => Seen::new(
+                router == initial,
+                format!("saw {router} master first (priority {prio})"),
+                vec![frame],
+            ),
             None => Seen::new(false, "saw no master", vec![]),
         }
     })
 }
 
+/// The analyzer's final master of each selected virtual router, unless
+/// its timeline ends in a split brain.
 fn final_master(exp: &Expectation, report: &Report, is: IpAddr) -> Seen {
-    per_router(exp, report, "master", |events| {
-        // The state after the last event: a master, a split brain, or neither.
-        let mut master = None;
-        let mut split = None;
-        let mut last_frame = None;
-        for ev in events {
-            match ev {
-                TimelineEvent::Master { router, .. } => (master, split) = (Some(*router), None),
-                TimelineEvent::SplitBrainStart { routers, .. } => (master, split) = (None, Some(routers)),
-                TimelineEvent::SplitBrainEnd { winner, .. } => (master, split) = (*winner, None),
-            }
-            last_frame = Some(match ev {
-                TimelineEvent::Master { frame, .. }
-                | TimelineEvent::SplitBrainStart { frame, .. }
-                | TimelineEvent::SplitBrainEnd { frame, .. } => *frame,
-            });
-        }
-        let frames = last_frame.into_iter().collect();
-        match (master, split) {
-            (Some(m), _) => Seen::new(m == is, format!("saw {m} master at the end"), frames),
-            (None, Some(routers)) => {
-                Seen::new(false, format!("saw split brain at the end between {}", list(routers)), frames)
-            }
-            (None, None) => Seen::new(false, "saw no master at the end (split brain ended without a winner)", frames),
-        }
-    })
+    let timelines = exp.routers(report);
+    let results = report
+        .final_masters
+        .iter()
+        .filter(|m| exp.selects(&m.key))
+        .map(|m| {
+            let key = vr_key(&m.key);
+            let events = timelines.get(&key).map_or(&[][..], Vec::as_slice);
+            let open_split = events
+                .iter()
+                .rev()
+                .find_map(|ev| match ev {
+                    TimelineEvent::SplitBrainStart { routers, frame, .. } => {
+                        Some(Some((routers, *frame)))
+                    }
+                    TimelineEvent::SplitBrainEnd { .. } => Some(None),
+                    TimelineEvent::Master { .. } => None,
+                })
+                .flatten();
+            let seen = match (open_split, m.router) {
+                (Some((routers, frame)), _) => Seen::new(
+                    false,
+                    format!("saw split brain at the end between {}", list(routers)),
+                    vec![frame],
+                ),
+                (None, Some(router)) => {
+                    // Since when: it became master, or won a split brain.
+                    let since = events.iter().rev().find_map(|ev| match ev {
+                        TimelineEvent::Master {
+                            router: r, frame, ..
+                        } if *r == router => Some(*frame),
+                        TimelineEvent::SplitBrainEnd {
+                            winner: Some(r),
+                            frame,
+                            ..
+                        } if *r == router => Some(*frame),
+                        _ => None,
+                    });
+                    Seen::new(
+                        router == is,
+                        format!("saw {router} master at the end"),
+                        since.into_iter().collect(),
+                    )
+                }
+                (None, None) => Seen::new(
+                    false,
+                    "saw no master at the end: every router went silent",
+                    vec![],
+                ),
+            };
+            (key, seen)
+        })
+        .collect();
+    join(exp, "master", results)
 }
 
 fn failover(
@@ -259,29 +355,48 @@ fn failover(
     let matching: Vec<&Takeover> = all
         .iter()
         .filter(|t| {
-            to.map_or(true, |a| a == t.router)
-                && from.map_or(true, |a| Some(a) == t.previous)
-                && cause.map_or(true, |c| c == t.cause)
+            to.is_none_or(|a| a == t.router)
+                && from.is_none_or(|a| Some(a) == t.previous)
+                && cause.is_none_or(|c| c == t.cause)
         })
         .collect();
     if matching.is_empty() {
         if all.is_empty() {
-            return Seen::new(false, format!("saw no failover{}", exp.scope_name()), vec![]);
+            return Seen::new(
+                false,
+                format!("saw no failover{}", exp.scope_name()),
+                vec![],
+            );
         }
         let seen: Vec<String> = all.iter().map(Takeover::describe).collect();
         let frames = all.iter().flat_map(|t| t.evidence(report)).collect();
-        return Seen::new(false, format!("saw no such failover, only: {}", limited(&seen)), frames);
+        return Seen::new(
+            false,
+            format!("saw no such failover, only: {}", limited(&seen)),
+            frames,
+        );
     }
     let Some(limit) = within else {
         let t = matching[0];
         return Seen::new(true, format!("saw {}", t.describe()), t.evidence(report));
     };
-    let fastest = matching.iter().filter_map(|t| Some((*t, t.takeover_s?))).min_by(|a, b| a.1.total_cmp(&b.1));
+    let fastest = matching
+        .iter()
+        .filter_map(|t| Some((*t, t.takeover_s?)))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
     match fastest {
-        Some((t, s)) => Seen::new(at_most(s, limit), format!("saw {}", t.describe()), t.evidence(report)),
+        Some((t, s)) => Seen::new(
+            at_most(s, limit),
+            format!("saw {}", t.describe()),
+            t.evidence(report),
+        ),
         None => {
             let t = matching[0];
-            Seen::new(false, format!("saw {}, but its takeover time is unknown", t.describe()), t.evidence(report))
+            Seen::new(
+                false,
+                format!("saw {}, but its takeover time is unknown", t.describe()),
+                t.evidence(report),
+            )
         }
     }
 }
@@ -289,17 +404,35 @@ fn failover(
 fn takeover(exp: &Expectation, report: &Report, max: Duration) -> Seen {
     let all = exp.takeovers(report);
     if all.is_empty() {
-        return Seen::new(false, format!("saw no takeover{}", exp.scope_name()), vec![]);
+        return Seen::new(
+            false,
+            format!("saw no takeover{}", exp.scope_name()),
+            vec![],
+        );
     }
-    let measured: Vec<(&Takeover, f64)> = all.iter().filter_map(|t| Some((t, t.takeover_s?))).collect();
+    let measured: Vec<(&Takeover, f64)> = all
+        .iter()
+        .filter_map(|t| Some((t, t.takeover_s?)))
+        .collect();
     let unmeasured = match all.len() - measured.len() {
         0 => String::new(),
         n => format!("; {n} without a measurable time"),
     };
     let Some(&(slowest, worst)) = measured.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
-        return Seen::new(false, format!("saw {}, none with a measurable time", count(all.len(), "takeover")), vec![]);
+        return Seen::new(
+            false,
+            format!(
+                "saw {}, none with a measurable time",
+                count(all.len(), "takeover")
+            ),
+            vec![],
+        );
     };
-    let slow: Vec<&Takeover> = measured.iter().filter(|(_, s)| !at_most(*s, max)).map(|(t, _)| *t).collect();
+    let slow: Vec<&Takeover> = measured
+        .iter()
+        .filter(|(_, s)| !at_most(*s, max))
+        .map(|(t, _)| *t)
+        .collect();
     if slow.is_empty() {
         let text = format!(
             "saw {}, the slowest {} ({}){unmeasured}",
@@ -320,7 +453,11 @@ fn takeover(exp: &Expectation, report: &Report, max: Duration) -> Seen {
             slowest.describe()
         )
     };
-    Seen::new(false, text, slow.iter().flat_map(|t| t.evidence(report)).collect())
+    Seen::new(
+        false,
+        text,
+        slow.iter().flat_map(|t| t.evidence(report)).collect(),
+    )
 }
 
 fn split_brain(exp: &Expectation, report: &Report, expected: bool) -> Seen {
@@ -328,7 +465,9 @@ fn split_brain(exp: &Expectation, report: &Report, expected: bool) -> Seen {
     let mut frames = vec![];
     for events in exp.routers(report).values() {
         for (i, ev) in events.iter().enumerate() {
-            let TimelineEvent::SplitBrainStart { routers, frame, .. } = ev else { continue };
+            let TimelineEvent::SplitBrainStart { routers, frame, .. } = ev else {
+                continue;
+            };
             let mut text = format!("split brain between {} from frame {frame}", list(routers));
             frames.push(*frame);
             match events[i + 1..].iter().find_map(|e| match e {
@@ -344,7 +483,11 @@ fn split_brain(exp: &Expectation, report: &Report, expected: bool) -> Seen {
                 }
                 None => text += " to the end",
             }
-            if let Some(f) = report.findings.iter().find(|f| f.kind == "split_brain" && f.frames.contains(frame)) {
+            if let Some(f) = report
+                .findings
+                .iter()
+                .find(|f| f.kind == "split_brain" && f.frames.contains(frame))
+            {
                 if let Some(cause) = &f.cause {
                     text += &format!(", likely cause: {cause}");
                 }
@@ -353,7 +496,11 @@ fn split_brain(exp: &Expectation, report: &Report, expected: bool) -> Seen {
         }
     }
     if episodes.is_empty() {
-        return Seen::new(!expected, format!("saw no split brain{}", exp.scope_name()), vec![]);
+        return Seen::new(
+            !expected,
+            format!("saw no split brain{}", exp.scope_name()),
+            vec![],
+        );
     }
     Seen::new(expected, format!("saw {}", limited(&episodes)), frames)
 }

@@ -189,7 +189,10 @@ impl Check {
             Check::Master { initial: a } | Check::FinalMaster { is: a } => vec![*a],
             Check::Failover { to, from, .. } => to.iter().chain(from).copied().collect(),
             Check::GarpAfterTakeover { router, .. } => router.iter().copied().collect(),
-            Check::Takeover { .. } | Check::NoSplitBrain | Check::SplitBrain | Check::NoFindings { .. } => vec![],
+            Check::Takeover { .. }
+            | Check::NoSplitBrain
+            | Check::SplitBrain
+            | Check::NoFindings { .. } => vec![],
         }
     }
 }
@@ -202,7 +205,9 @@ impl Expectation {
     /// The family in effect: as written, else that of the router address the
     /// expectation names (`to=192.0.2.12` only looks at IPv4 virtual routers).
     pub fn family(&self) -> Option<Family> {
-        self.scope.family.or_else(|| self.check.addresses().first().map(|a| family_of(*a)))
+        self.scope
+            .family
+            .or_else(|| self.check.addresses().first().map(|a| family_of(*a)))
     }
 }
 
@@ -245,7 +250,11 @@ pub fn severity_name(s: Severity) -> &'static str {
 impl Expectation {
     /// The `key=value` words of the canonical text, scope first.
     fn words(&self) -> Vec<String> {
-        let Scope { vrid, family, version } = self.scope;
+        let Scope {
+            vrid,
+            family,
+            version,
+        } = self.scope;
         let mut w = vec![];
         let mut key = |k: &str, v: Option<String>| w.extend(v.map(|v| format!("{k}={v}")));
         key("vrid", vrid.map(|v| v.to_string()));
@@ -254,7 +263,12 @@ impl Expectation {
         let addr = |a: &Option<IpAddr>| a.map(|a| a.to_string());
         match &self.check {
             Check::Master { initial } => key("initial", Some(initial.to_string())),
-            Check::Failover { to, from, cause, within } => {
+            Check::Failover {
+                to,
+                from,
+                cause,
+                within,
+            } => {
                 key("to", addr(to));
                 key("from", addr(from));
                 key("cause", cause.map(|c| cause_name(c).to_string()));
@@ -262,14 +276,22 @@ impl Expectation {
             }
             Check::Takeover { max } => key("max", Some(fmt_duration(*max))),
             Check::NoSplitBrain | Check::SplitBrain => {}
-            Check::GarpAfterTakeover { router, within, count } => {
+            Check::GarpAfterTakeover {
+                router,
+                within,
+                count,
+            } => {
                 key("router", addr(router));
                 key("within", within.map(fmt_duration));
                 w.extend(count.map(|c| format!("count{}{}", c.op.symbol(), c.value)));
             }
             Check::FinalMaster { is } => key("is", Some(is.to_string())),
             Check::NoFindings { severity, kind } => {
-                w.push(format!("severity{}{}", severity.op.symbol(), severity_name(severity.value)));
+                w.push(format!(
+                    "severity{}{}",
+                    severity.op.symbol(),
+                    severity_name(severity.value)
+                ));
                 w.extend(kind.as_ref().map(|k| format!("kind={k}")));
             }
         }

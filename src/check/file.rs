@@ -34,7 +34,11 @@ pub struct FileError {
 
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.path, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path, self.line, self.column, self.message
+        )
     }
 }
 
@@ -55,40 +59,66 @@ pub fn parse_file(path: &str, text: &str) -> Result<Vec<Expectation>, FileError>
 }
 
 fn parse(text: &str) -> Result<Vec<Expectation>, SpanError> {
-    let doc = DeTable::parse(text)
-        .map_err(|e| SpanError { at: e.span().map_or(0, |s| s.start), message: e.message().trim_end().to_string() })?;
+    let doc = DeTable::parse(text).map_err(|e| SpanError {
+        at: e.span().map_or(0, |s| s.start),
+        message: e.message().trim_end().to_string(),
+    })?;
     let doc = doc.get_ref();
     if let Some((key, _)) = doc.iter().find(|(k, _)| k.get_ref() != "expect") {
         return Err(SpanError {
             at: key.span().start,
-            message: format!("unknown table `{}`; the file holds [[expect]] tables", key.get_ref()),
+            message: format!(
+                "unknown table `{}`; the file holds [[expect]] tables",
+                key.get_ref()
+            ),
         });
     }
     let Some(tables) = doc.get("expect") else {
-        return Err(SpanError { at: 0, message: "no [[expect]] tables".into() });
+        return Err(SpanError {
+            at: 0,
+            message: "no [[expect]] tables".into(),
+        });
     };
     let DeValue::Array(tables) = tables.get_ref() else {
-        return Err(SpanError { at: tables.span().start, message: "`expect` must be [[expect]] tables".into() });
+        return Err(SpanError {
+            at: tables.span().start,
+            message: "`expect` must be [[expect]] tables".into(),
+        });
     };
     tables.iter().map(expectation).collect()
 }
 
 fn expectation(table: &Spanned<DeValue<'_>>) -> Result<Expectation, SpanError> {
     let DeValue::Table(entries) = table.get_ref() else {
-        return Err(SpanError { at: table.span().start, message: "`expect` must be [[expect]] tables".into() });
+        return Err(SpanError {
+            at: table.span().start,
+            message: "`expect` must be [[expect]] tables".into(),
+        });
     };
     let Some((kind_key, kind)) = entries.iter().find(|(k, _)| k.get_ref() == "kind") else {
         return Err(SpanError {
             at: table.span().start,
-            message: format!("[[expect]] needs kind = \"...\"; kinds: {}", super::Kind::names()),
+            message: format!(
+                "[[expect]] needs kind = \"...\"; kinds: {}",
+                super::Kind::names()
+            ),
         });
     };
     let DeValue::String(name) = kind.get_ref() else {
-        return Err(SpanError { at: kind.span().start, message: "kind must be a string".into() });
+        return Err(SpanError {
+            at: kind.span().start,
+            message: "kind must be a string".into(),
+        });
     };
-    let kind = build::kind(name, kind.span().start + 1).map_err(|e| SpanError { at: kind.span().start, ..e })?;
-    let mut args =
-        entries.iter().filter(|(k, _)| k != &kind_key).map(|(k, v)| arg(k, v)).collect::<Result<Vec<_>, _>>()?;
+    let kind = build::kind(name, kind.span().start + 1).map_err(|e| SpanError {
+        at: kind.span().start,
+        ..e
+    })?;
+    let mut args = entries
+        .iter()
+        .filter(|(k, _)| k != &kind_key)
+        .map(|(k, v)| arg(k, v))
+        .collect::<Result<Vec<_>, _>>()?;
     // The table is sorted by key; report the first error in file order.
     args.sort_by_key(|a| a.key_at);
     build::build(kind, &args, table.span().start)
@@ -96,21 +126,32 @@ fn expectation(table: &Spanned<DeValue<'_>>) -> Result<Expectation, SpanError> {
 
 /// A TOML entry as `key op value`: integers as their text, strings with an
 /// optional leading operator (`">=5"`).
-fn arg<'a>(key: &'a Spanned<Cow<'a, str>>, value: &'a Spanned<DeValue<'a>>) -> Result<Arg<'a>, SpanError> {
+fn arg<'a>(
+    key: &'a Spanned<Cow<'a, str>>,
+    value: &'a Spanned<DeValue<'a>>,
+) -> Result<Arg<'a>, SpanError> {
     let at = value.span().start;
     let (op, text) = match value.get_ref() {
         DeValue::Integer(i) if i.radix() == 10 => (Op::Eq, Cow::Borrowed(i.as_str())),
         DeValue::Integer(_) => {
-            return Err(SpanError { at, message: format!("write `{}` in decimal", key.get_ref()) });
+            return Err(SpanError {
+                at,
+                message: format!("write `{}` in decimal", key.get_ref()),
+            });
         }
         DeValue::String(s) => {
-            let end = s.find(|c| !matches!(c, '=' | '<' | '>' | '!')).unwrap_or(s.len());
+            let end = s
+                .find(|c| !matches!(c, '=' | '<' | '>' | '!'))
+                .unwrap_or(s.len());
             let op = if end == 0 {
                 Op::Eq
             } else {
                 build::op(&s[..end]).ok_or_else(|| SpanError {
                     at,
-                    message: format!("unknown operator `{}`; operators: =, >=, <=, >, <", &s[..end]),
+                    message: format!(
+                        "unknown operator `{}`; operators: =, >=, <=, >, <",
+                        &s[..end]
+                    ),
                 })?
             };
             (op, Cow::Borrowed(&s[end..]))
@@ -118,11 +159,22 @@ fn arg<'a>(key: &'a Spanned<Cow<'a, str>>, value: &'a Spanned<DeValue<'a>>) -> R
         other => {
             return Err(SpanError {
                 at,
-                message: format!("`{}` must be a string or an integer, found {}", key.get_ref(), other.type_str()),
+                message: format!(
+                    "`{}` must be a string or an integer, found {}",
+                    key.get_ref(),
+                    other.type_str()
+                ),
             })
         }
     };
-    Ok(Arg { key: key.get_ref(), key_at: key.span().start, op, op_at: at, value: text, value_at: at })
+    Ok(Arg {
+        key: key.get_ref(),
+        key_at: key.span().start,
+        op,
+        op_at: at,
+        value: text,
+        value_at: at,
+    })
 }
 
 #[cfg(test)]
@@ -130,7 +182,11 @@ mod test {
     use super::*;
 
     fn ok(text: &str) -> Vec<String> {
-        parse_file("x.toml", text).unwrap_or_else(|e| panic!("{e}")).iter().map(|e| e.to_string()).collect()
+        parse_file("x.toml", text)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
     }
 
     fn bad(text: &str) -> String {
@@ -168,8 +224,14 @@ kind = "no-split-brain"
                 "no-split-brain",
             ]
         );
-        assert_eq!(ok("[[expect]]\nkind = \"garp-after-takeover\"\ncount = 10\n"), ["garp-after-takeover count=10"]);
-        assert_eq!(ok("expect = [{kind = \"split-brain\", vrid = 7}]"), ["split-brain vrid=7"]);
+        assert_eq!(
+            ok("[[expect]]\nkind = \"garp-after-takeover\"\ncount = 10\n"),
+            ["garp-after-takeover count=10"]
+        );
+        assert_eq!(
+            ok("expect = [{kind = \"split-brain\", vrid = 7}]"),
+            ["split-brain vrid=7"]
+        );
     }
 
     #[test]
@@ -207,7 +269,11 @@ kind = "no-split-brain"
         let e = parse_file("x.toml", "[[expect]]\nkind = \"failover\nvrid = 51\n").unwrap_err();
         assert_eq!((e.path.as_str(), e.line), ("x.toml", 2), "{e}");
         assert!(e.column > 1, "{e}");
-        let e = parse_file("x.toml", "[[expect]]\nkind = \"failover\"\nkind = \"master\"\n").unwrap_err();
+        let e = parse_file(
+            "x.toml",
+            "[[expect]]\nkind = \"failover\"\nkind = \"master\"\n",
+        )
+        .unwrap_err();
         assert_eq!(e.line, 3, "{e}");
     }
 }

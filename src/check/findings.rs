@@ -28,7 +28,8 @@ pub const GARP_MISSING: &str = "garp_missing";
 impl Expectation {
     /// Findings without a VRID or family are outside any scope that names one.
     fn selects_finding(&self, f: &Finding) -> bool {
-        self.scope.vrid.map_or(true, |v| f.vrid == Some(v)) && self.family().map_or(true, |fam| f.family == Some(fam))
+        self.scope.vrid.is_none_or(|v| f.vrid == Some(v))
+            && self.family().is_none_or(|fam| f.family == Some(fam))
     }
 }
 
@@ -49,29 +50,46 @@ pub(super) fn garp(
         .iter()
         .filter(|f| f.kind == GARP_AFTER_TAKEOVER || f.kind == GARP_MISSING)
         .filter(|f| f.frames.iter().any(|n| takeover_frames.contains(n)))
-        .filter(|f| router.map_or(true, |r| data_router(f) == Some(r)))
+        .filter(|f| router.is_none_or(|r| data_router(f) == Some(r)))
         .collect();
     if takeovers.is_empty() {
-        return Seen::new(false, format!("saw no takeover{} to check GARPs after", exp.scope_name()), vec![]);
+        return Seen::new(
+            false,
+            format!("saw no takeover{} to check GARPs after", exp.scope_name()),
+            vec![],
+        );
     }
     let (mut good, mut bad) = (vec![], vec![]);
     let (mut good_frames, mut bad_frames) = (vec![], vec![]);
     for f in &takeovers {
         let (ok, text) = judge(f, within, want);
-        let (texts, frames) = if ok { (&mut good, &mut good_frames) } else { (&mut bad, &mut bad_frames) };
+        let (texts, frames) = if ok {
+            (&mut good, &mut good_frames)
+        } else {
+            (&mut bad, &mut bad_frames)
+        };
         texts.push(text);
         frames.extend(&f.frames);
     }
     if bad.is_empty() {
         let text = match good.as_slice() {
             [one] => format!("saw {one}"),
-            _ => format!("saw after each of {}: {}", count(good.len(), "takeover"), limited(&good)),
+            _ => format!(
+                "saw after each of {}: {}",
+                count(good.len(), "takeover"),
+                limited(&good)
+            ),
         };
         return Seen::new(true, text, good_frames);
     }
     let text = match (bad.as_slice(), takeovers.len()) {
         ([one], 1) => format!("saw {one}"),
-        _ => format!("saw after {} of {}: {}", bad.len(), count(takeovers.len(), "takeover"), limited(&bad)),
+        _ => format!(
+            "saw after {} of {}: {}",
+            bad.len(),
+            count(takeovers.len(), "takeover"),
+            limited(&bad)
+        ),
     };
     Seen::new(false, text, bad_frames)
 }
@@ -84,10 +102,15 @@ fn judge(f: &Finding, within: Option<Duration>, want: Option<Compare<u64>>) -> (
     }
     let all = f.data.get("count").and_then(|v| v.as_u64());
     let first = f.data.get("first_s").and_then(|v| v.as_f64());
-    let offsets: Option<Vec<f64>> =
-        f.data.get("offsets_s").and_then(|v| v.as_array()?.iter().map(|o| o.as_f64()).collect());
+    let offsets: Option<Vec<f64>> = f
+        .data
+        .get("offsets_s")
+        .and_then(|v| v.as_array()?.iter().map(|o| o.as_f64()).collect());
     let (Some(all), Some(first), Some(offsets)) = (all, first, offsets) else {
-        return (false, format!("a {GARP_AFTER_TAKEOVER} finding without data.count, first_s and offsets_s"));
+        return (
+            false,
+            format!("a {GARP_AFTER_TAKEOVER} finding without data.count, first_s and offsets_s"),
+        );
     };
     let first_text = format!(", the first after {}", secs(first));
     let Some(limit) = within else {
@@ -96,10 +119,10 @@ fn judge(f: &Finding, within: Option<Duration>, want: Option<Compare<u64>>) -> (
         if let Some(w) = window {
             text += &format!(" in the {} after its takeover", secs(w));
         }
-        return (want.map_or(true, |c| c.holds(&all)), text + &first_text);
+        return (want.is_none_or(|c| c.holds(&all)), text + &first_text);
     };
     let n = offsets.iter().filter(|&&o| at_most(o, limit)).count();
-    let ok = at_most(first, limit) && want.map_or(true, |c| c.holds(&(n as u64)));
+    let ok = at_most(first, limit) && want.is_none_or(|c| c.holds(&(n as u64)));
     let text = format!(
         "{} from {router} within {} of its takeover ({all} in all){first_text}",
         count(n, "GARP"),
@@ -108,11 +131,20 @@ fn judge(f: &Finding, within: Option<Duration>, want: Option<Compare<u64>>) -> (
     (ok, text)
 }
 
-pub(super) fn none(exp: &Expectation, report: &Report, severity: Compare<Severity>, kind: Option<&str>) -> Seen {
+pub(super) fn none(
+    exp: &Expectation,
+    report: &Report,
+    severity: Compare<Severity>,
+    kind: Option<&str>,
+) -> Seen {
     let found: Vec<&Finding> = report
         .findings
         .iter()
-        .filter(|f| severity.holds(&f.severity) && kind.map_or(true, |k| f.kind == k) && exp.selects_finding(f))
+        .filter(|f| {
+            severity.holds(&f.severity)
+                && kind.is_none_or(|k| f.kind == k)
+                && exp.selects_finding(f)
+        })
         .collect();
     let what = format!(
         "{}finding with severity{}{}{}",
@@ -124,8 +156,17 @@ pub(super) fn none(exp: &Expectation, report: &Report, severity: Compare<Severit
     if found.is_empty() {
         return Seen::new(true, format!("saw no {what}"), vec![]);
     }
-    let texts: Vec<String> =
-        found.iter().map(|f| format!("{} {}: {}", severity_name(f.severity), f.kind, f.message)).collect();
-    let frames = found.iter().flat_map(|f| f.frames.iter().copied()).collect();
-    Seen::new(false, format!("saw {}: {}", count(found.len(), "finding"), limited(&texts)), frames)
+    let texts: Vec<String> = found
+        .iter()
+        .map(|f| format!("{} {}: {}", severity_name(f.severity), f.kind, f.message))
+        .collect();
+    let frames = found
+        .iter()
+        .flat_map(|f| f.frames.iter().copied())
+        .collect();
+    Seen::new(
+        false,
+        format!("saw {}: {}", count(found.len(), "finding"), limited(&texts)),
+        frames,
+    )
 }

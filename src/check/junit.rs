@@ -9,10 +9,24 @@ use std::io::{self, Write};
 
 /// Writes the report; `suite` names the run (e.g. the captures checked),
 /// `time_s` is how long reading and checking took.
-pub fn write_junit(w: &mut impl Write, suite: &str, verdicts: &[Verdict], time_s: f64) -> io::Result<()> {
+pub fn write_junit(
+    w: &mut impl Write,
+    suite: &str,
+    verdicts: &[Verdict],
+    time_s: f64,
+) -> io::Result<()> {
     let cases = verdicts.iter().map(|v| {
-        let details = format!("expected: {}\nseen: {}{}", v.expectation, v.seen, frames_text(&v.frames));
-        let outcome = if v.passed { Outcome::Passed(details) } else { Outcome::Failed(&v.seen, details) };
+        let details = format!(
+            "expected: {}\nseen: {}{}",
+            v.expectation,
+            v.seen,
+            frames_text(&v.frames)
+        );
+        let outcome = if v.passed {
+            Outcome::Passed(details)
+        } else {
+            Outcome::Failed(&v.seen, details)
+        };
         (&v.expectation, outcome)
     });
     write(w, suite, cases.collect(), time_s)
@@ -27,7 +41,15 @@ pub fn write_junit_error(
     error: &str,
     time_s: f64,
 ) -> io::Result<()> {
-    write(w, suite, expectations.iter().map(|e| (e, Outcome::Error(error))).collect(), time_s)
+    write(
+        w,
+        suite,
+        expectations
+            .iter()
+            .map(|e| (e, Outcome::Error(error)))
+            .collect(),
+        time_s,
+    )
 }
 
 enum Outcome<'a> {
@@ -37,20 +59,45 @@ enum Outcome<'a> {
     Error(&'a str),
 }
 
-fn write(w: &mut impl Write, suite: &str, cases: Vec<(&Expectation, Outcome<'_>)>, time_s: f64) -> io::Result<()> {
+fn write(
+    w: &mut impl Write,
+    suite: &str,
+    cases: Vec<(&Expectation, Outcome<'_>)>,
+    time_s: f64,
+) -> io::Result<()> {
     let tests = cases.len();
-    let failures = cases.iter().filter(|(_, o)| matches!(o, Outcome::Failed(..))).count();
-    let errors = cases.iter().filter(|(_, o)| matches!(o, Outcome::Error(_))).count();
+    let failures = cases
+        .iter()
+        .filter(|(_, o)| matches!(o, Outcome::Failed(..)))
+        .count();
+    let errors = cases
+        .iter()
+        .filter(|(_, o)| matches!(o, Outcome::Error(_)))
+        .count();
     let counts = format!(r#"tests="{tests}" failures="{failures}" errors="{errors}""#);
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(w, r#"<testsuites name="vrrplab check" {counts} time="{time_s:.3}">"#)?;
-    writeln!(w, r#"  <testsuite name="{}" {counts} skipped="0" time="{time_s:.3}">"#, escape(suite, true))?;
+    writeln!(
+        w,
+        r#"<testsuites name="vrrplab check" {counts} time="{time_s:.3}">"#
+    )?;
+    writeln!(
+        w,
+        r#"  <testsuite name="{}" {counts} skipped="0" time="{time_s:.3}">"#,
+        escape(suite, true)
+    )?;
     for (expectation, outcome) in &cases {
         let kind = expectation.kind().name();
         let name = escape(&expectation.to_string(), true);
-        writeln!(w, r#"    <testcase classname="vrrplab.check.{kind}" name="{name}" time="0">"#)?;
+        writeln!(
+            w,
+            r#"    <testcase classname="vrrplab.check.{kind}" name="{name}" time="0">"#
+        )?;
         match outcome {
-            Outcome::Passed(details) => writeln!(w, "      <system-out>{}</system-out>", escape(details, false))?,
+            Outcome::Passed(details) => writeln!(
+                w,
+                "      <system-out>{}</system-out>",
+                escape(details, false)
+            )?,
             Outcome::Failed(message, details) => writeln!(
                 w,
                 r#"      <failure message="{}" type="{kind}">{}</failure>"#,
@@ -177,29 +224,60 @@ mod test {
     #[test]
     fn one_testcase_per_expectation() {
         let (xml, doc) = junit(&verdicts(), "failover.pcap");
-        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "), "{xml}");
+        assert!(
+            xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "),
+            "{xml}"
+        );
         assert_eq!(
-            (doc.name.as_str(), doc.tests, doc.failures, doc.errors, doc.time),
+            (
+                doc.name.as_str(),
+                doc.tests,
+                doc.failures,
+                doc.errors,
+                doc.time
+            ),
             ("vrrplab check", 3, 1, 0, 0.25)
         );
-        let [suite] = doc.testsuite.as_slice() else { panic!("{doc:?}") };
+        let [suite] = doc.testsuite.as_slice() else {
+            panic!("{doc:?}")
+        };
         assert_eq!(
-            (suite.name.as_str(), suite.tests, suite.failures, suite.errors, suite.time),
+            (
+                suite.name.as_str(),
+                suite.tests,
+                suite.failures,
+                suite.errors,
+                suite.time
+            ),
             ("failover.pcap", 3, 1, 0, 0.25)
         );
-        let cases: Vec<(&str, &str, bool)> =
-            suite.testcase.iter().map(|c| (c.classname.as_str(), c.name.as_str(), c.failure.is_some())).collect();
+        let cases: Vec<(&str, &str, bool)> = suite
+            .testcase
+            .iter()
+            .map(|c| (c.classname.as_str(), c.name.as_str(), c.failure.is_some()))
+            .collect();
         assert_eq!(
             cases,
             [
-                ("vrrplab.check.master", "master vrid=51 initial=192.0.2.11", false),
-                ("vrrplab.check.failover", "failover vrid=51 to=192.0.2.12 within=4s", true),
+                (
+                    "vrrplab.check.master",
+                    "master vrid=51 initial=192.0.2.11",
+                    false
+                ),
+                (
+                    "vrrplab.check.failover",
+                    "failover vrid=51 to=192.0.2.12 within=4s",
+                    true
+                ),
                 ("vrrplab.check.no-split-brain", "no-split-brain", false),
             ]
         );
         assert!(suite.testcase.iter().all(|c| c.time == 0.0));
         let failure = suite.testcase[1].failure.as_ref().unwrap();
-        assert_eq!(failure.message, "saw 192.0.2.12 take over after 4.609s (timeout)");
+        assert_eq!(
+            failure.message,
+            "saw 192.0.2.12 take over after 4.609s (timeout)"
+        );
         assert_eq!(failure.kind, "failover");
         assert_eq!(
             failure.text,
@@ -224,21 +302,35 @@ mod test {
         let failure = suite.testcase[1].failure.as_ref().unwrap();
         let readable = nasty.replace('\0', "\u{fffd}");
         assert_eq!(failure.message, readable);
-        assert!(failure.text.contains(&format!("seen: {readable}")), "{:?}", failure.text);
+        assert!(
+            failure.text.contains(&format!("seen: {readable}")),
+            "{:?}",
+            failure.text
+        );
     }
 
     #[test]
     fn an_unreadable_capture_makes_every_testcase_an_error() {
         let exps: Vec<Expectation> = verdicts().into_iter().map(|v| v.expectation).collect();
         let mut out = vec![];
-        write_junit_error(&mut out, "x.pcap", &exps, "x.pcap: not a pcap or pcapng file", 0.0).unwrap();
+        write_junit_error(
+            &mut out,
+            "x.pcap",
+            &exps,
+            "x.pcap: not a pcap or pcapng file",
+            0.0,
+        )
+        .unwrap();
         let doc: Testsuites = quick_xml::de::from_str(std::str::from_utf8(&out).unwrap()).unwrap();
         assert_eq!((doc.tests, doc.failures, doc.errors), (3, 0, 3));
         let suite = &doc.testsuite[0];
         assert_eq!((suite.tests, suite.failures, suite.errors), (3, 0, 3));
         for case in &suite.testcase {
             let error = case.error.as_ref().expect("an <error>");
-            assert_eq!((error.message.as_str(), error.kind.as_str()), ("x.pcap: not a pcap or pcapng file", "input"));
+            assert_eq!(
+                (error.message.as_str(), error.kind.as_str()),
+                ("x.pcap: not a pcap or pcapng file", "input")
+            );
             assert!(case.failure.is_none());
         }
     }
@@ -246,6 +338,9 @@ mod test {
     #[test]
     fn no_expectations_is_an_empty_suite() {
         let (_, doc) = junit(&[], "x.pcap");
-        assert_eq!((doc.tests, doc.failures, doc.testsuite[0].testcase.len()), (0, 0, 0));
+        assert_eq!(
+            (doc.tests, doc.failures, doc.testsuite[0].testcase.len()),
+            (0, 0, 0)
+        );
     }
 }

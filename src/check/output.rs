@@ -16,7 +16,10 @@ pub struct Summary {
 impl Summary {
     pub fn of(verdicts: &[Verdict]) -> Summary {
         let passed = verdicts.iter().filter(|v| v.passed).count();
-        Summary { passed, failed: verdicts.len() - passed }
+        Summary {
+            passed,
+            failed: verdicts.len() - passed,
+        }
     }
     pub fn total(self) -> usize {
         self.passed + self.failed
@@ -35,7 +38,13 @@ fn status(passed: bool) -> &'static str {
 pub fn write_text(w: &mut impl Write, verdicts: &[Verdict]) -> io::Result<()> {
     for v in verdicts {
         let mark = if v.passed { "PASS" } else { "FAIL" };
-        writeln!(w, "{mark} {}: {}{}", v.expectation, v.seen, frames_text(&v.frames))?;
+        writeln!(
+            w,
+            "{mark} {}: {}{}",
+            v.expectation,
+            v.seen,
+            frames_text(&v.frames)
+        )?;
     }
     let s = Summary::of(verdicts);
     writeln!(
@@ -67,8 +76,19 @@ pub fn frames_text(frames: &[FrameNo]) -> String {
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Line<'a> {
-    Expectation { kind: &'static str, expectation: String, status: &'static str, seen: &'a str, frames: &'a [FrameNo] },
-    Summary { expectations: usize, passed: usize, failed: usize, status: &'static str },
+    Expectation {
+        kind: &'static str,
+        expectation: String,
+        status: &'static str,
+        seen: &'a str,
+        frames: &'a [FrameNo],
+    },
+    Summary {
+        expectations: usize,
+        passed: usize,
+        failed: usize,
+        status: &'static str,
+    },
 }
 
 pub fn write_json(w: &mut impl Write, verdicts: &[Verdict]) -> io::Result<()> {
@@ -84,8 +104,12 @@ pub fn write_json(w: &mut impl Write, verdicts: &[Verdict]) -> io::Result<()> {
         writeln!(w)?;
     }
     let s = Summary::of(verdicts);
-    let line =
-        Line::Summary { expectations: s.total(), passed: s.passed, failed: s.failed, status: status(s.failed == 0) };
+    let line = Line::Summary {
+        expectations: s.total(),
+        passed: s.passed,
+        failed: s.failed,
+        status: status(s.failed == 0),
+    };
     serde_json::to_writer(&mut *w, &line)?;
     writeln!(w)
 }
@@ -103,7 +127,12 @@ pub(super) mod test {
             frames: frames.to_vec(),
         };
         vec![
-            v("master vrid=51 initial=192.0.2.11", true, "saw 192.0.2.11 master first (priority 150)", &[1]),
+            v(
+                "master vrid=51 initial=192.0.2.11",
+                true,
+                "saw 192.0.2.11 master first (priority 150)",
+                &[1],
+            ),
             v(
                 "failover vrid=51 to=192.0.2.12 within=4s",
                 false,
@@ -130,16 +159,25 @@ pub(super) mod test {
     #[test]
     fn long_frame_lists_are_cut() {
         let frames: Vec<FrameNo> = (1..=13).collect();
-        assert_eq!(frames_text(&frames), ", frames 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 3 more");
-        assert_eq!(frames_text(&frames[..10]), ", frames 1, 2, 3, 4, 5, 6, 7, 8, 9, 10");
+        assert_eq!(
+            frames_text(&frames),
+            ", frames 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 3 more"
+        );
+        assert_eq!(
+            frames_text(&frames[..10]),
+            ", frames 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
+        );
     }
 
     #[test]
     fn json_lines() {
         let mut out = vec![];
         write_json(&mut out, &verdicts()).unwrap();
-        let lines: Vec<serde_json::Value> =
-            String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines.len(), 4);
         assert_eq!(
             lines[1],

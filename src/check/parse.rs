@@ -51,25 +51,36 @@ fn parse(text: &str) -> Result<Expectation, SpanError> {
         });
     };
     let kind = build::kind(kind, kind_at)?;
-    let args = words.map(|(at, w)| arg(at, w)).collect::<Result<Vec<_>, _>>()?;
+    let args = words
+        .map(|(at, w)| arg(at, w))
+        .collect::<Result<Vec<_>, _>>()?;
     build::build(kind, &args, text.len())
 }
 
 /// The whitespace-separated words of `text`, with their byte offsets.
 fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split_whitespace().map(move |w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+    text.split_whitespace()
+        .map(move |w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
 }
 
 /// Splits `key>=value` at its operator.
 fn arg(at: usize, word: &str) -> Result<Arg<'_>, SpanError> {
     let is_op = |c: char| matches!(c, '=' | '<' | '>' | '!');
     let Some(op_start) = word.find(is_op) else {
-        return Err(SpanError { at, message: format!("expected key=value, not `{word}`") });
+        return Err(SpanError {
+            at,
+            message: format!("expected key=value, not `{word}`"),
+        });
     };
-    let op_end = word[op_start..].find(|c| !is_op(c)).map_or(word.len(), |i| op_start + i);
+    let op_end = word[op_start..]
+        .find(|c| !is_op(c))
+        .map_or(word.len(), |i| op_start + i);
     let (key, symbol, value) = (&word[..op_start], &word[op_start..op_end], &word[op_end..]);
     if key.is_empty() {
-        return Err(SpanError { at, message: format!("expected key=value, not `{word}`") });
+        return Err(SpanError {
+            at,
+            message: format!("expected key=value, not `{word}`"),
+        });
     }
     let Some(op) = build::op(symbol) else {
         return Err(SpanError {
@@ -78,9 +89,19 @@ fn arg(at: usize, word: &str) -> Result<Arg<'_>, SpanError> {
         });
     };
     if value.is_empty() {
-        return Err(SpanError { at: at + op_end, message: format!("`{key}` needs a value after `{symbol}`") });
+        return Err(SpanError {
+            at: at + op_end,
+            message: format!("`{key}` needs a value after `{symbol}`"),
+        });
     }
-    Ok(Arg { key, key_at: at, op, op_at: at + op_start, value: Cow::Borrowed(value), value_at: at + op_end })
+    Ok(Arg {
+        key,
+        key_at: at,
+        op,
+        op_at: at + op_start,
+        value: Cow::Borrowed(value),
+        value_at: at + op_end,
+    })
 }
 
 #[cfg(test)]
@@ -125,7 +146,11 @@ mod test {
         assert_eq!(
             ok("failover  vrid=51\tto=192.0.2.12 within=1.5s cause=resign"),
             Expectation {
-                scope: Scope { vrid: Some(51), family: None, version: None },
+                scope: Scope {
+                    vrid: Some(51),
+                    family: None,
+                    version: None
+                },
                 check: Check::Failover {
                     to: Some("192.0.2.12".parse().unwrap()),
                     from: None,
@@ -137,23 +162,48 @@ mod test {
         let garp = ok("garp-after-takeover count<=3");
         assert_eq!(
             garp.check,
-            Check::GarpAfterTakeover { router: None, within: None, count: Some(Compare { op: Op::Le, value: 3 }) }
+            Check::GarpAfterTakeover {
+                router: None,
+                within: None,
+                count: Some(Compare {
+                    op: Op::Le,
+                    value: 3
+                })
+            }
         );
-        assert_eq!(ok("no-findings").check, ok("no-findings severity>=warn").check);
+        assert_eq!(
+            ok("no-findings").check,
+            ok("no-findings severity>=warn").check
+        );
         assert_eq!(
             ok("no-findings severity>error").check,
-            Check::NoFindings { severity: Compare { op: Op::Gt, value: Severity::Error }, kind: None }
+            Check::NoFindings {
+                severity: Compare {
+                    op: Op::Gt,
+                    value: Severity::Error
+                },
+                kind: None
+            }
         );
-        assert_eq!(ok("garp-after-takeover count==5").to_string(), "garp-after-takeover count=5");
+        assert_eq!(
+            ok("garp-after-takeover count==5").to_string(),
+            "garp-after-takeover count=5"
+        );
         assert_eq!(ok("takeover max=250us").to_string(), "takeover max=250us");
     }
 
     #[test]
     fn router_address_fixes_the_family() {
-        assert_eq!(ok("final-master is=2001:db8::1").family(), Some(Family::Ipv6));
+        assert_eq!(
+            ok("final-master is=2001:db8::1").family(),
+            Some(Family::Ipv6)
+        );
         assert_eq!(ok("final-master is=192.0.2.1").family(), Some(Family::Ipv4));
         assert_eq!(ok("takeover max=1s").family(), None);
-        assert_eq!(ok("no-split-brain family=ipv6").family(), Some(Family::Ipv6));
+        assert_eq!(
+            ok("no-split-brain family=ipv6").family(),
+            Some(Family::Ipv6)
+        );
     }
 
     #[test]
@@ -211,11 +261,16 @@ mod test {
 
     #[test]
     fn error_display_has_a_caret_under_the_column() {
-        let e = "failover vrid=51 withn=4s".parse::<Expectation>().unwrap_err();
+        let e = "failover vrid=51 withn=4s"
+            .parse::<Expectation>()
+            .unwrap_err();
         let text = e.to_string();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3, "{text}");
-        assert!(lines[0].starts_with("bad expectation at column 18: unknown key `withn`"), "{text}");
+        assert!(
+            lines[0].starts_with("bad expectation at column 18: unknown key `withn`"),
+            "{text}"
+        );
         assert_eq!(lines[1], "  failover vrid=51 withn=4s");
         assert_eq!(lines[2], "                   ^");
         assert_eq!(lines[1].find('w'), lines[2].find('^'));
