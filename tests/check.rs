@@ -20,6 +20,9 @@ fn mac(n: u8) -> [u8; 6] {
     [0x02, 0, 0, 0, 0, n]
 }
 
+/// Skew_Time of a priority-100 VRRPv2 backup: (256 − 100) / 256 s.
+const SKEW: i64 = 609_375;
+
 /// A VRRPv2 advert for VRID 51 (VIP 192.0.2.100) from 192.0.2.`n`.
 fn advert(n: u8, prio: u8) -> Vec<u8> {
     let repr = Repr {
@@ -110,6 +113,9 @@ struct Captures {
     crash: PathBuf,
     /// 192.0.2.12 does not hear 192.0.2.11: both advertise for 10 s.
     split: PathBuf,
+    /// keepalived on 192.0.2.11 stops at 4.5 s (a priority-0 advert);
+    /// 192.0.2.12 takes over Skew_Time later, without GARPs.
+    stop: PathBuf,
     dir: PathBuf,
 }
 
@@ -126,9 +132,16 @@ fn captures() -> Captures {
     let mut frames = adverts(11, 150, 0, 10 * SECOND);
     frames.extend(adverts(12, 100, MASTER_DOWN, 10 * SECOND + 500_000));
     write_pcap(&split, frames);
+    let stop = dir.path().join("stop.pcap");
+    let resigned = 4 * SECOND + SECOND / 2;
+    let mut frames = adverts(11, 150, 0, resigned);
+    frames.push((resigned, advert(11, 0)));
+    frames.extend(adverts(12, 100, resigned + SKEW, 10 * SECOND));
+    write_pcap(&stop, frames);
     Captures {
         crash,
         split,
+        stop,
         dir: dir.path().to_path_buf(),
         _dir: dir,
     }
@@ -151,7 +164,7 @@ fn stderr(a: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&a.get_output().stderr).into_owned()
 }
 
-const ALL_PASS: [&str; 7] = [
+const ALL_PASS: [&str; 8] = [
     "master vrid=51 initial=192.0.2.11",
     "failover vrid=51 to=192.0.2.12 within=4s",
     "takeover vrid=51 max=3700ms",
@@ -159,6 +172,7 @@ const ALL_PASS: [&str; 7] = [
     "garp-after-takeover vrid=51 within=1s count>=5",
     "final-master vrid=51 is=192.0.2.12",
     "failover from=192.0.2.11 cause=timeout",
+    "no-findings severity>=warn",
 ];
 
 #[test]
@@ -172,7 +186,35 @@ fn a_good_failover_passes() {
         assert!(line.starts_with(&format!("PASS {e}: ")), "{line}");
     }
     assert!(lines[1].contains("after 3.609375s (timeout)"), "{out}");
-    assert_eq!(lines[7], "7 expectations: 7 passed, 0 failed");
+    assert_eq!(lines[8], "8 expectations: 8 passed, 0 failed");
+}
+
+#[test]
+fn a_graceful_stop_and_a_split_brain_pass_what_holds_for_them() {
+    let c = captures();
+    let a = check(
+        &c.stop,
+        &[
+            "failover vrid=51 to=192.0.2.12 cause=resign within=610ms",
+            "takeover max=609375us",
+            "final-master is=192.0.2.12",
+            "no-split-brain",
+        ],
+    )
+    .code(0);
+    assert!(
+        stdout(&a).contains("after 0.609375s (resign)"),
+        "{}",
+        stdout(&a)
+    );
+    let a = check(
+        &c.split,
+        &["split-brain vrid=51", "master initial=192.0.2.11"],
+    )
+    .code(0);
+    assert!(stdout(&a).starts_with(
+        "PASS split-brain vrid=51: saw split brain between 192.0.2.11 and 192.0.2.12"
+    ));
 }
 
 #[test]
@@ -210,7 +252,22 @@ fn every_kind_fails_when_it_does_not_hold() {
             "final-master vrid=51 is=192.0.2.11",
             "saw 192.0.2.12 master at the end",
         ),
-        (&c.split, "no-findings severity>=warn", "saw "),
+        (
+            &c.split,
+            "no-findings severity>=warn",
+            "error split_brain: ",
+        ),
+        (
+            &c.stop,
+            "garp-after-takeover",
+            "saw no GARP from 192.0.2.12 after its takeover",
+        ),
+        (
+            &c.stop,
+            "failover cause=timeout",
+            "saw no such failover, only: 192.0.2.12 take over",
+        ),
+        (&c.stop, "takeover max=609374us", "after 0.609375s (resign)"),
     ] {
         let a = check(capture, &[e]).code(1);
         let out = stdout(&a);
