@@ -46,32 +46,37 @@ pub use parse::ParseError;
 /// The language in brief, for `vrrplab check --help`.
 pub const HELP: &str = "\
 Expectations:
-  One per --expect: a kind, then key=value words ([..] optional). vrid=N, family=ipv4|ipv6 and
-  version=2|3 limit any kind to some virtual routers (no-findings takes no version); a router
-  address limits it to that address's family.
+  One per --expect: a kind, then key=value words ([..] optional). vrid=N,
+  family=ipv4|ipv6 and version=2|3 limit any kind to some virtual routers
+  (no-findings takes no version); a router address limits it to its family.
 
-  master initial=IP                 the first master seen is IP
+  master initial=IP             the first master seen is IP
   failover [to=IP] [from=IP] [cause=resign|timeout|preempt] [within=D]
-                                    a router took over from another; with within, its takeover
-                                    time (old master's priority-0 or last advert to the new
-                                    master's first advert) is at most D
-  takeover max=D                    there was a takeover, and every measured one took at most D
-  no-split-brain, split-brain       two routers were (not) master at once
+                                a router took over from another; with within,
+                                in at most D from the old master's priority-0
+                                or last advert to the new master's first
+  takeover max=D                there was a takeover, and each measured one
+                                took at most D
+  no-split-brain, split-brain   two routers were (not) master at once
   garp-after-takeover [router=IP] [within=D] [count OP N]
-                                    there was a takeover, and each was followed by gratuitous
-                                    ARPs: the first within D, N of them within D (all of them
-                                    without within)
-  final-master is=IP                IP is master when the capture ends
+                                there was a takeover, and each was followed by
+                                gratuitous ARPs: the first within D, N of them
+                                within D (N in all without within)
+  final-master is=IP            IP is master when the capture ends
   no-findings [severity OP info|warn|error] [kind=K]
-                                    `vrrplab analyze` reports no such finding (default severity>=warn)
+                                `vrrplab analyze` reports no such finding
+                                (default severity>=warn)
 
-  Durations: 4s, 1.5s, 3500ms, 250us (compared to the microsecond). OP: =, >=, <=, >, <.
-  --expect-file reads [[expect]] tables with kind = \"...\" and the same keys, e.g. count = \">=5\".
+  Durations: 4s, 1.5s, 3500ms, 250us, compared to the microsecond.
+  OP: =, >=, <=, >, <.
+  --expect-file reads [[expect]] tables with kind = \"...\" and the same keys,
+  a comparison at the start of the string: count = \">=5\".
 
 Example:
-  vrrplab check failover.pcap --expect 'failover vrid=51 to=192.0.2.12 within=4s' --junit report.xml
+  vrrplab check failover.pcap --junit report.xml \\
+    --expect 'failover vrid=51 to=192.0.2.12 within=4s'
 
-Exit status: 0 every expectation held, 1 one failed, 2 an error (bad expectation, unreadable capture).";
+Exit status: 0 every expectation held, 1 one failed, 2 an error.";
 
 #[cfg(test)]
 mod tests;

@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
-#[command(after_long_help = check::HELP)]
+#[command(after_help = "The expectation kinds and their keys: vrrplab check --help", after_long_help = check::HELP)]
 pub struct Args {
     /// Capture files (pcap or pcapng), read in order as one capture
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// An expectation, e.g. 'failover vrid=51 to=192.0.2.12 within=4s'; repeat for more (see --help)
+    /// An expectation, e.g. 'failover vrid=51 to=192.0.2.12 within=4s'; repeatable
     #[arg(long = "expect", value_name = "EXPR")]
     pub expect: Vec<String>,
     /// A TOML file of [[expect]] tables; repeatable
