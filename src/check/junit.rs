@@ -148,9 +148,10 @@ mod test {
     use serde::Deserialize;
 
     // The elements and attributes that GitLab and Jenkins need, as required
-    // fields: a report lacking one fails to deserialize.
+    // fields: a report lacking one fails to deserialize. <testsuites> and
+    // <testsuite> carry the same attributes.
     #[derive(Deserialize, Debug)]
-    struct Testsuites {
+    struct Suite {
         #[serde(rename = "@name")]
         name: String,
         #[serde(rename = "@tests")]
@@ -161,21 +162,8 @@ mod test {
         errors: usize,
         #[serde(rename = "@time")]
         time: f64,
-        testsuite: Vec<Testsuite>,
-    }
-
-    #[derive(Deserialize, Debug)]
-    struct Testsuite {
-        #[serde(rename = "@name")]
-        name: String,
-        #[serde(rename = "@tests")]
-        tests: usize,
-        #[serde(rename = "@failures")]
-        failures: usize,
-        #[serde(rename = "@errors")]
-        errors: usize,
-        #[serde(rename = "@time")]
-        time: f64,
+        #[serde(default)]
+        testsuite: Vec<Suite>,
         #[serde(default)]
         testcase: Vec<Testcase>,
     }
@@ -204,7 +192,7 @@ mod test {
         text: String,
     }
 
-    fn junit(verdicts: &[Verdict], suite: &str) -> (String, Testsuites) {
+    fn junit(verdicts: &[Verdict], suite: &str) -> (String, Suite) {
         let mut out = vec![];
         write_junit(&mut out, suite, verdicts, 0.25).unwrap();
         let xml = String::from_utf8(out).unwrap();
@@ -238,6 +226,7 @@ mod test {
             ),
             ("vrrplab check", 3, 1, 0, 0.25)
         );
+        assert!(doc.testcase.is_empty(), "testcases belong in the <testsuite>");
         let [suite] = doc.testsuite.as_slice() else {
             panic!("{doc:?}")
         };
@@ -321,7 +310,7 @@ mod test {
             0.0,
         )
         .unwrap();
-        let doc: Testsuites = quick_xml::de::from_str(std::str::from_utf8(&out).unwrap()).unwrap();
+        let doc: Suite = quick_xml::de::from_str(std::str::from_utf8(&out).unwrap()).unwrap();
         assert_eq!((doc.tests, doc.failures, doc.errors), (3, 0, 3));
         let suite = &doc.testsuite[0];
         assert_eq!((suite.tests, suite.failures, suite.errors), (3, 0, 3));
