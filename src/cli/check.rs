@@ -56,7 +56,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         let elapsed = started.elapsed().as_secs_f64();
         write_report(path, |w| junit::write_junit(w, &suite, &verdicts, elapsed))?;
     }
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = BufWriter::new(std::io::stdout().lock());
     if args.json {
         output::write_json(&mut out, &verdicts)?;
     } else {
