@@ -435,9 +435,8 @@ fn takeover(exp: &Expectation, report: &Report, max: Duration) -> Seen {
         .collect();
     if slow.is_empty() {
         let text = format!(
-            "saw {}, the slowest {} ({}){unmeasured}",
+            "saw {}, the slowest: {}{unmeasured}",
             count(all.len(), "takeover"),
-            secs(worst),
             slowest.describe()
         );
         return Seen::new(true, text, slowest.evidence(report));

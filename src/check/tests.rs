@@ -351,7 +351,7 @@ fn takeover_max() {
     pass(
         &r,
         "takeover vrid=51 max=4s",
-        "saw 1 takeover, the slowest 3.609s (192.0.2.12 take over from 192.0.2.11 after 3.609s (timeout))",
+        "saw 1 takeover, the slowest: 192.0.2.12 take over from 192.0.2.11 after 3.609s (timeout)",
         &[12, 47],
     );
     fail(
@@ -394,7 +394,7 @@ fn takeover_max() {
     pass(
         &r,
         "takeover max=3700ms",
-        "saw 3 takeovers, the slowest 3.609s (192.0.2.12 take over from 192.0.2.11 after 3.609s (timeout)); \
+        "saw 3 takeovers, the slowest: 192.0.2.12 take over from 192.0.2.11 after 3.609s (timeout); \
          1 without a measurable time",
         &[12, 47],
     );
