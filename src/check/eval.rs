@@ -418,7 +418,7 @@ fn takeover(exp: &Expectation, report: &Report, max: Duration) -> Seen {
         0 => String::new(),
         n => format!("; {n} without a measurable time"),
     };
-    let Some(&(slowest, worst)) = measured.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
+    let Some(&(slowest, _)) = measured.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
         return Seen::new(
             false,
             format!(
