@@ -9,7 +9,7 @@
 
 use super::expect::{cause_name, fmt_duration, Check, Expectation};
 use super::findings;
-use crate::analyze::report::{Cause, FrameNo, KeyFields, Report, TimelineEvent, VrKey};
+use crate::analyze::report::{Cause, Finding, FrameNo, KeyFields, Report, TimelineEvent, VrKey};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -175,24 +175,21 @@ impl Takeover {
         s + &format!(" ({})", cause_name(self.cause))
     }
 
-    /// The analyzer's failover finding for this takeover holds the trigger
-    /// frame too (the priority-0 or last advert of the old master).
+    /// This frame and those of the analyzer's failover finding about it
+    /// (which may hold the trigger: the old master's priority-0 or last advert).
     fn evidence(&self, report: &Report) -> Vec<FrameNo> {
-        evidence(report, "failover", self.frame)
+        let mut frames = vec![self.frame];
+        frames.extend(finding_about(report, "failover", self.frame).map_or(&[][..], |f| &f.frames));
+        frames
     }
 }
 
-/// Frames of the finding of `kind` whose evidence includes `frame`, with `frame`.
-fn evidence(report: &Report, kind: &str, frame: FrameNo) -> Vec<FrameNo> {
-    let mut frames = vec![frame];
-    if let Some(f) = report
+/// The analyzer's finding of `kind` whose evidence includes `frame`.
+fn finding_about<'r>(report: &'r Report, kind: &str, frame: FrameNo) -> Option<&'r Finding> {
+    report
         .findings
         .iter()
         .find(|f| f.kind == kind && f.frames.contains(&frame))
-    {
-        frames.extend(&f.frames);
-    }
-    frames
 }
 
 /// Whether a measured time (seconds, from the analyzer) is at most `limit`,
@@ -482,14 +479,10 @@ fn split_brain(exp: &Expectation, report: &Report, expected: bool) -> Seen {
                 }
                 None => text += " to the end",
             }
-            if let Some(f) = report
-                .findings
-                .iter()
-                .find(|f| f.kind == "split_brain" && f.frames.contains(frame))
+            if let Some(cause) =
+                finding_about(report, "split_brain", *frame).and_then(|f| f.cause.as_ref())
             {
-                if let Some(cause) = &f.cause {
-                    text += &format!(", likely cause: {cause}");
-                }
+                text += &format!(", likely cause: {cause}");
             }
             episodes.push(text);
         }

@@ -110,10 +110,7 @@ fn expectation(table: &Spanned<DeValue<'_>>) -> Result<Expectation, SpanError> {
             message: "kind must be a string".into(),
         });
     };
-    let kind = build::kind(name, kind.span().start + 1).map_err(|e| SpanError {
-        at: kind.span().start,
-        ..e
-    })?;
+    let kind = build::kind(name, kind.span().start)?;
     let mut args = entries
         .iter()
         .filter(|(k, _)| k != &kind_key)
