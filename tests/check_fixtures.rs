@@ -1,26 +1,18 @@
-//! The CI job of the documentation, for real: simulate a built-in scenario
-//! to a pcap, then `vrrplab check` it through the binary.
+//! `vrrplab check` through the binary on the simulator's fixtures
+//! (fixtures/sim, made by scripts/make-sim-fixtures.sh): every kind passing
+//! where the scenario makes it hold and failing where it does not. (The book's
+//! CI chapter runs the simulator itself.)
 
 use assert_cmd::Command;
-use std::path::{Path, PathBuf};
 
-fn simulate(dir: &Path, scenario: &str) -> PathBuf {
-    let pcap = dir.join(format!("{scenario}.pcap"));
-    Command::cargo_bin("vrrplab")
-        .unwrap()
-        .args(["sim", &format!("builtin:{scenario}"), "-w"])
-        .arg(&pcap)
-        .assert()
-        .code(0);
-    pcap
-}
-
-/// Checks `expectations` on a fresh simulation of `scenario`; returns stdout.
+/// Checks `expectations` on fixtures/sim/`scenario`.pcap; returns stdout.
 fn check(scenario: &str, expectations: &[&str], code: i32) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let pcap = simulate(dir.path(), scenario);
+    let pcap = format!(
+        "{}/fixtures/sim/{scenario}.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let mut cmd = Command::cargo_bin("vrrplab").unwrap();
-    cmd.arg("check").arg(&pcap);
+    cmd.arg("check").arg(pcap);
     for e in expectations {
         cmd.args(["--expect", e]);
     }
@@ -131,4 +123,39 @@ fn ipv6_scoping() {
         "{out}"
     );
     check("v3-ipv6", &["failover version=2"], 1);
+}
+
+#[test]
+fn auth_mismatch_is_a_split_brain_with_its_cause() {
+    let out = check("auth-mismatch", &["split-brain vrid=51"], 0);
+    assert!(
+        out.contains("likely cause: 192.0.2.11 and 192.0.2.12 send different passwords"),
+        "{out}"
+    );
+    let out = check("auth-mismatch", &["no-findings kind=auth_mismatch"], 1);
+    assert!(out.starts_with("FAIL no-findings severity>=warn kind=auth_mismatch: saw 1 finding: error auth_mismatch: "), "{out}");
+}
+
+#[test]
+fn fast_v3_takeovers_and_every_takeover_bounded() {
+    check(
+        "v3-fast",
+        &[
+            "takeover max=100ms",
+            "failover version=3 cause=resign within=69ms",
+        ],
+        0,
+    );
+    check("v3-fast", &["failover within=68ms"], 1);
+    // Two takeovers in a row: each must be within max.
+    let out = check("three-routers", &["takeover max=3650ms"], 1);
+    assert!(
+        out.starts_with("FAIL takeover max=3650ms: saw 1 of 2 takeovers slower than 3650ms, the slowest: 192.0.2.13 take over from 192.0.2.12 after 3.687501s (timeout)"),
+        "{out}"
+    );
+    check(
+        "three-routers",
+        &["takeover max=3700ms", "final-master is=192.0.2.13"],
+        0,
+    );
 }
