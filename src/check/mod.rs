@@ -2,7 +2,7 @@
 //!
 //! An expectation is a kind and `key=value` pairs, written on the command
 //! line (`--expect 'failover vrid=51 to=192.0.2.12 within=4s'`, see
-//! [`parse`]) or as `[[expect]]` tables in a TOML file ([`file`]). Each is
+//! [`parse`]) or as `[[expect]]` tables in a TOML file ([`file`](mod@file)). Each is
 //! evaluated on a [`Report`](crate::analyze::report::Report) ([`eval`]) to a
 //! [`Verdict`]: passed or not, what was seen, and the evidence frames, which
 //! [`output`] prints as text or JSON lines and [`junit`] as JUnit XML.
