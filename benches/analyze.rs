@@ -4,7 +4,7 @@
 //! bench says so and measures nothing.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use vrrplab::analyze::Analyzer;
 use vrrplab::capture::{file, Frame};
@@ -19,7 +19,7 @@ fn capture() -> Option<(tempfile::TempDir, PathBuf)> {
     ok.then_some((dir, path))
 }
 
-fn frames(path: &Path) -> Vec<Frame> {
+fn frames(path: &std::path::Path) -> Vec<Frame> {
     let mut src = file::open(path).expect("bench capture opens");
     let mut out = Vec::new();
     let mut f = Frame::default();
