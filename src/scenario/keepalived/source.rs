@@ -69,7 +69,7 @@ impl Loader {
 
     fn include(&mut self, pattern: &str, at: Pos, out: &mut Vec<Token>) -> Result<(), Fail> {
         let base = self.files[at.file as usize].parent().map(Path::to_path_buf).unwrap_or_default();
-        let full = if Path::new(pattern).is_absolute() {
+        let full = if Path::new(pattern).is_absolute() || base.as_os_str().is_empty() {
             pattern.to_string()
         } else {
             format!("{}/{}", glob::Pattern::escape(&base.to_string_lossy()), pattern)
