@@ -35,13 +35,22 @@ impl<'a> Args<'a> {
     fn end_pos(&self) -> Pos {
         let last = self.stmt.words.last().expect("a statement has a keyword");
         let len = u32::try_from(last.text.chars().count()).unwrap_or(u32::MAX);
-        Pos { column: last.pos.column.saturating_add(len), ..last.pos }
+        Pos {
+            column: last.pos.column.saturating_add(len),
+            ..last.pos
+        }
     }
 
     fn expected(&self, what: &str, found: Option<&Word>) -> Fail {
         match found {
-            Some(w) => Fail::at(w.pos, format!("expected {what} after '{}', found '{}'", self.kw(), w.text)),
-            None => Fail::at(self.end_pos(), format!("expected {what} after '{}', found end of line", self.kw())),
+            Some(w) => Fail::at(
+                w.pos,
+                format!("expected {what} after '{}', found '{}'", self.kw(), w.text),
+            ),
+            None => Fail::at(
+                self.end_pos(),
+                format!("expected {what} after '{}', found end of line", self.kw()),
+            ),
         }
     }
 
@@ -97,13 +106,19 @@ impl<'a> Args<'a> {
     /// which hides comments written as `// …`).
     pub fn finish(mut self, ctx: &mut Ctx) -> Result<(), Fail> {
         if let Some(b) = &self.stmt.block {
-            return Err(Fail::at(b.open, format!("unexpected '{{' after '{}'", self.kw())));
+            return Err(Fail::at(
+                b.open,
+                format!("unexpected '{{' after '{}'", self.kw()),
+            ));
         }
         let kw = self.kw();
         let rest = self.rest();
         if let Some(first) = rest.first() {
             let text: Vec<&str> = rest.iter().map(|w| w.text.as_str()).collect();
-            ctx.warn(first.pos, format!("extra arguments after '{kw}' ignored: '{}'", text.join(" ")));
+            ctx.warn(
+                first.pos,
+                format!("extra arguments after '{kw}' ignored: '{}'", text.join(" ")),
+            );
         }
         Ok(())
     }
@@ -115,7 +130,10 @@ impl Args<'_> {
     pub fn finish_head(mut self, ctx: &mut Ctx) {
         let kw = self.kw();
         if let Some(first) = self.rest().first() {
-            ctx.warn(first.pos, format!("extra arguments after '{kw}' ignored: '{}'", first.text));
+            ctx.warn(
+                first.pos,
+                format!("extra arguments after '{kw}' ignored: '{}'", first.text),
+            );
         }
     }
 }
@@ -126,8 +144,17 @@ pub fn block(stmt: &Stmt) -> Result<&[Stmt], Fail> {
         Some(b) => Ok(&b.body),
         None => {
             let last = stmt.words.last().expect("a statement has a keyword");
-            let col = last.pos.column.saturating_add(u32::try_from(last.text.chars().count()).unwrap_or(u32::MAX));
-            Err(Fail::at(Pos { column: col, ..last.pos }, format!("expected '{{' after '{}'", stmt.head())))
+            let col = last
+                .pos
+                .column
+                .saturating_add(u32::try_from(last.text.chars().count()).unwrap_or(u32::MAX));
+            Err(Fail::at(
+                Pos {
+                    column: col,
+                    ..last.pos
+                },
+                format!("expected '{{' after '{}'", stmt.head()),
+            ))
         }
     }
 }
@@ -138,7 +165,10 @@ pub fn in_range(ctx: &mut Ctx, kw: &str, (v, pos): (i64, Pos), lo: i64, hi: i64)
     if (lo..=hi).contains(&v) {
         return Some(v);
     }
-    ctx.warn(pos, format!("'{kw}' {v} is out of range [{lo}, {hi}]; keepalived ignores it"));
+    ctx.warn(
+        pos,
+        format!("'{kw}' {v} is out of range [{lo}, {hi}]; keepalived ignores it"),
+    );
     None
 }
 
@@ -148,7 +178,15 @@ pub fn us_in_range(ctx: &mut Ctx, kw: &str, (v, pos): (u64, Pos), lo: u64, hi: u
         return Some(v);
     }
     let s = |us: u64| format!("{}", us as f64 / 1e6);
-    ctx.warn(pos, format!("'{kw}' {}s is out of range [{}s, {}s]; keepalived ignores it", s(v), s(lo), s(hi)));
+    ctx.warn(
+        pos,
+        format!(
+            "'{kw}' {}s is out of range [{}s, {}s]; keepalived ignores it",
+            s(v),
+            s(lo),
+            s(hi)
+        ),
+    );
     None
 }
 
@@ -159,7 +197,11 @@ fn seconds_us(text: &str) -> Option<u64> {
         return None;
     }
     let whole: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let frac_us: u64 = if frac.is_empty() { 0 } else { format!("{frac:0<6}").parse().ok()? };
+    let frac_us: u64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<6}").parse().ok()?
+    };
     whole.checked_mul(1_000_000)?.checked_add(frac_us)
 }
 

@@ -34,15 +34,29 @@ pub struct Token {
 /// Lexes `text`, tagging positions with `file`. Lines are numbered from
 /// `first_line` (an inline config starts inside a scenario file).
 pub fn lex(text: &str, file: u32, first_line: u32, budget: &mut usize) -> Result<Vec<Token>, Fail> {
-    let mut lx = Lexer { out: Vec::new(), word: None, line_start: 0, budget, file };
+    let mut lx = Lexer {
+        out: Vec::new(),
+        word: None,
+        line_start: 0,
+        budget,
+        file,
+    };
     let mut quote_start: Option<Pos> = None;
     let mut continued = false;
     for (i, raw) in text.split('\n').enumerate() {
         let line_no = first_line.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
         if raw.len() > MAX_LINE_BYTES {
             return Err(Fail::at(
-                Pos { file, line: line_no, column: 1 },
-                format!("line is longer than {} bytes ({} bytes)", MAX_LINE_BYTES, raw.len()),
+                Pos {
+                    file,
+                    line: line_no,
+                    column: 1,
+                },
+                format!(
+                    "line is longer than {} bytes ({} bytes)",
+                    MAX_LINE_BYTES,
+                    raw.len()
+                ),
             ));
         }
         let line = raw.strip_suffix('\r').unwrap_or(raw);
@@ -54,7 +68,11 @@ pub fn lex(text: &str, file: u32, first_line: u32, budget: &mut usize) -> Result
         let mut k = 0;
         while k < chars.len() {
             let c = chars[k];
-            let pos = Pos { file, line: line_no, column: u32::try_from(k + 1).unwrap_or(u32::MAX) };
+            let pos = Pos {
+                file,
+                line: line_no,
+                column: u32::try_from(k + 1).unwrap_or(u32::MAX),
+            };
             if quote_start.is_some() {
                 if c == '"' {
                     quote_start = None;
@@ -83,7 +101,10 @@ pub fn lex(text: &str, file: u32, first_line: u32, budget: &mut usize) -> Result
             k += 1;
         }
         if let Some(q) = quote_start {
-            return Err(Fail::at(q, "unterminated quote: no closing '\"' on this line"));
+            return Err(Fail::at(
+                q,
+                "unterminated quote: no closing '\"' on this line",
+            ));
         }
         if !continued {
             lx.end_line()?;
@@ -125,7 +146,10 @@ impl Lexer<'_> {
 
     fn token(&mut self, tok: Tok, pos: Pos) -> Result<(), Fail> {
         if *self.budget == 0 {
-            return Err(Fail::at(pos, format!("too many tokens (more than {MAX_TOKENS} in all files)")));
+            return Err(Fail::at(
+                pos,
+                format!("too many tokens (more than {MAX_TOKENS} in all files)"),
+            ));
         }
         *self.budget -= 1;
         self.out.push(Token { tok, pos });
@@ -145,7 +169,11 @@ impl Lexer<'_> {
         if line.is_empty() {
             return Ok(());
         }
-        if let [Token { tok: Tok::Word(kw), pos }, rest @ ..] = line {
+        if let [Token {
+            tok: Tok::Word(kw),
+            pos,
+        }, rest @ ..] = line
+        {
             if kw == "include" {
                 let pos = *pos;
                 let mut pattern = Vec::with_capacity(rest.len());
@@ -156,16 +184,26 @@ impl Lexer<'_> {
                     }
                 }
                 if pattern.is_empty() {
-                    return Err(Fail::at(pos, "expected a file name or pattern after 'include'"));
+                    return Err(Fail::at(
+                        pos,
+                        "expected a file name or pattern after 'include'",
+                    ));
                 }
                 let pattern = pattern.join(" ");
                 self.out.truncate(self.line_start);
-                self.out.push(Token { tok: Tok::Include(pattern), pos });
+                self.out.push(Token {
+                    tok: Tok::Include(pattern),
+                    pos,
+                });
                 self.line_start = self.out.len();
                 return Ok(());
             }
         }
-        let pos = line.last().map(|t| t.pos).unwrap_or(Pos { file: self.file, line: 0, column: 0 });
+        let pos = line.last().map(|t| t.pos).unwrap_or(Pos {
+            file: self.file,
+            line: 0,
+            column: 0,
+        });
         self.token(Tok::Eol, pos)?;
         self.line_start = self.out.len();
         Ok(())

@@ -55,7 +55,12 @@ pub fn virtual_server(stmt: &Stmt, ctx: &mut Ctx) -> Result<VirtualServer, Fail>
                     "DR" => Some(LbKind::Dr),
                     "TUN" => Some(LbKind::Tun),
                     other => {
-                        ctx.warn(w.pos, format!("unknown [{other}] routing method for virtual server (ignored)"));
+                        ctx.warn(
+                            w.pos,
+                            format!(
+                                "unknown [{other}] routing method for virtual server (ignored)"
+                            ),
+                        );
                         vs.lb_kind
                     }
                 };
@@ -66,7 +71,8 @@ pub fn virtual_server(stmt: &Stmt, ctx: &mut Ctx) -> Result<VirtualServer, Fail>
                     Some(360)
                 } else {
                     let v = a.int()?;
-                    args::in_range(ctx, "persistence_timeout", v, 1, PERSISTENCE_MAX_S).map(|v| v as u32)
+                    args::in_range(ctx, "persistence_timeout", v, 1, PERSISTENCE_MAX_S)
+                        .map(|v| v as u32)
                 };
                 a.finish(ctx)?;
             }
@@ -74,7 +80,10 @@ pub fn virtual_server(stmt: &Stmt, ctx: &mut Ctx) -> Result<VirtualServer, Fail>
                 let mut a = Args::new(st);
                 match a.ip()? {
                     (IpAddr::V4(mask), _) => vs.persistence_granularity = Some(mask),
-                    (IpAddr::V6(_), pos) => ctx.warn(pos, "an IPv6 persistence_granularity is not simulated (ignored)"),
+                    (IpAddr::V6(_), pos) => ctx.warn(
+                        pos,
+                        "an IPv6 persistence_granularity is not simulated (ignored)",
+                    ),
                 }
                 a.finish(ctx)?;
             }
@@ -86,7 +95,15 @@ pub fn virtual_server(stmt: &Stmt, ctx: &mut Ctx) -> Result<VirtualServer, Fail>
                     "TCP" => Some(Protocol::Tcp),
                     "UDP" => Some(Protocol::Udp),
                     "SCTP" => Some(Protocol::Sctp),
-                    _ => return Err(Fail::at(w.pos, format!("expected TCP, UDP or SCTP after 'protocol', found '{}'", w.text))),
+                    _ => {
+                        return Err(Fail::at(
+                            w.pos,
+                            format!(
+                                "expected TCP, UDP or SCTP after 'protocol', found '{}'",
+                                w.text
+                            ),
+                        ))
+                    }
                 };
             }
             "sorry_server" => {
@@ -123,11 +140,21 @@ fn vs_addr(stmt: &Stmt) -> Result<VsAddr, Fail> {
             let addr = text.parse::<IpAddr>().map_err(|_| {
                 Fail::at(first.pos, format!("expected an IP address, 'fwmark' or 'group' after 'virtual_server', found '{text}'"))
             })?;
-            VsAddr::Ip { addr, port: a.parse::<u16>("a port number")? }
+            VsAddr::Ip {
+                addr,
+                port: a.parse::<u16>("a port number")?,
+            }
         }
     };
     if let Some(extra) = a.opt() {
-        return Err(Fail::at(extra.pos, format!("expected '{{' after '{}', found '{}'", stmt.head(), extra.text)));
+        return Err(Fail::at(
+            extra.pos,
+            format!(
+                "expected '{{' after '{}', found '{}'",
+                stmt.head(),
+                extra.text
+            ),
+        ));
     }
     Ok(addr)
 }
@@ -203,7 +230,9 @@ fn checker(stmt: &Stmt, kind: CheckerKind, ctx: &mut Ctx) -> Result<Checker, Fai
             ("delay_loop", _) => opts.delay_loop_us = duration(st, 1, u64::MAX, ctx)?,
             ("nb_get_retry", _) if http => opts.retry = number(st, 0, U32_MAX, ctx)?,
             ("url", _) if http => url(st, &mut opts, ctx)?,
-            ("misc_path", CheckerKind::MiscCheck) => opts.misc_path = Some(string(st, "a command", ctx)?),
+            ("misc_path", CheckerKind::MiscCheck) => {
+                opts.misc_path = Some(string(st, "a command", ctx)?)
+            }
             _ => {
                 let known = match kind {
                     CheckerKind::HttpGet | CheckerKind::SslGet => keywords::HTTP_CHECKER,
@@ -217,7 +246,11 @@ fn checker(stmt: &Stmt, kind: CheckerKind, ctx: &mut Ctx) -> Result<Checker, Fai
             }
         }
     }
-    Ok(Checker { kind, opts, span: ctx.span(stmt.pos()) })
+    Ok(Checker {
+        kind,
+        opts,
+        span: ctx.span(stmt.pos()),
+    })
 }
 
 fn url(st: &Stmt, opts: &mut CheckerOpts, ctx: &mut Ctx) -> Result<(), Fail> {
@@ -250,7 +283,9 @@ fn common(st: &Stmt, opts: &mut CheckerOpts, ctx: &mut Ctx) -> Result<bool, Fail
 fn inherit(opts: &mut CheckerOpts, defaults: &CheckerOpts) {
     opts.connect_timeout_us = opts.connect_timeout_us.or(defaults.connect_timeout_us);
     opts.retry = opts.retry.or(defaults.retry);
-    opts.delay_before_retry_us = opts.delay_before_retry_us.or(defaults.delay_before_retry_us);
+    opts.delay_before_retry_us = opts
+        .delay_before_retry_us
+        .or(defaults.delay_before_retry_us);
     opts.warmup_us = opts.warmup_us.or(defaults.warmup_us);
     opts.alpha |= defaults.alpha;
 }
@@ -266,21 +301,39 @@ pub fn complete(servers: &mut [VirtualServer], ctx: &mut Ctx) {
         };
         if let VsAddr::Fwmark(_) = vs.addr {
             if vs.protocol.take().is_some() {
-                ctx.warn_span(&span, format!("{name}: protocol specified for fwmark - protocol will be ignored"));
+                ctx.warn_span(
+                    &span,
+                    format!("{name}: protocol specified for fwmark - protocol will be ignored"),
+                );
             }
             for rs in &mut vs.real_servers {
                 if let Some(port) = rs.port.take() {
-                    ctx.warn_span(&rs.span, format!("{name}: real server {} has port {port} specified - clearing", rs.addr));
+                    ctx.warn_span(
+                        &rs.span,
+                        format!(
+                            "{name}: real server {} has port {port} specified - clearing",
+                            rs.addr
+                        ),
+                    );
                 }
             }
         } else if vs.protocol.is_none() {
-            ctx.warn_span(&span, format!("{name}: no protocol set, keepalived uses UDP"));
+            ctx.warn_span(
+                &span,
+                format!("{name}: no protocol set, keepalived uses UDP"),
+            );
         }
         if vs.lb_algo.is_none() {
-            ctx.warn_span(&span, format!("{name}: no scheduler set, setting default 'wlc'"));
+            ctx.warn_span(
+                &span,
+                format!("{name}: no scheduler set, setting default 'wlc'"),
+            );
         }
         if vs.lb_kind.is_none() {
-            ctx.warn_span(&span, format!("{name}: no forwarding method set, setting default NAT"));
+            ctx.warn_span(
+                &span,
+                format!("{name}: no forwarding method set, setting default NAT"),
+            );
         }
     }
 }

@@ -13,6 +13,8 @@
 //! is left `None` so that the engine applies the same default.
 
 mod args;
+mod instance_blocks;
+#[rustfmt::skip]
 mod keywords;
 mod lexer;
 mod lvs;
@@ -46,21 +48,40 @@ pub fn parse_file(path: &Path) -> Result<KeepalivedConf, ConfError> {
 /// as the inline `keepalived_conf` of a scenario. `origin` names it in
 /// messages and anchors relative `include` patterns (its directory);
 /// `first_line` is the line of `origin` on which the text starts.
-pub fn parse_str(text: &str, origin: &Path, first_line: usize) -> Result<KeepalivedConf, ConfError> {
+pub fn parse_str(
+    text: &str,
+    origin: &Path,
+    first_line: usize,
+) -> Result<KeepalivedConf, ConfError> {
     let mut src = source::Loader::default();
-    let tokens = src.load_text(origin, text, u32::try_from(first_line.max(1)).unwrap_or(u32::MAX));
+    let tokens = src.load_text(
+        origin,
+        text,
+        u32::try_from(first_line.max(1)).unwrap_or(u32::MAX),
+    );
     finish(src, tokens)
 }
 
-fn finish(src: source::Loader, tokens: Result<Vec<lexer::Token>, Fail>) -> Result<KeepalivedConf, ConfError> {
-    let mut ctx = Ctx { files: src.files, warnings: src.warnings };
-    let parsed = tokens.and_then(|t| tree::build(t)).and_then(|stmts| parser::parse(&stmts, &mut ctx));
+fn finish(
+    src: source::Loader,
+    tokens: Result<Vec<lexer::Token>, Fail>,
+) -> Result<KeepalivedConf, ConfError> {
+    let mut ctx = Ctx {
+        files: src.files,
+        warnings: src.warnings,
+    };
+    let parsed = tokens
+        .and_then(tree::build)
+        .and_then(|stmts| parser::parse(&stmts, &mut ctx));
     match parsed {
         Ok(mut conf) => {
             conf.warnings = ctx.warnings;
             Ok(conf)
         }
-        Err(fail) => Err(ConfError { span: ctx.span(fail.pos), message: fail.message }),
+        Err(fail) => Err(ConfError {
+            span: ctx.span(fail.pos),
+            message: fail.message,
+        }),
     }
 }
 
@@ -82,7 +103,10 @@ pub(crate) struct Fail {
 
 impl Fail {
     pub fn at(pos: Pos, message: impl Into<String>) -> Fail {
-        Fail { pos, message: message.into() }
+        Fail {
+            pos,
+            message: message.into(),
+        }
     }
 }
 
@@ -95,19 +119,33 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     pub fn span(&self, pos: Pos) -> Span {
-        let file = self.files.get(pos.file as usize).cloned().unwrap_or_default();
-        Span { file, line: pos.line as usize, column: pos.column as usize }
+        let file = self
+            .files
+            .get(pos.file as usize)
+            .cloned()
+            .unwrap_or_default();
+        Span {
+            file,
+            line: pos.line as usize,
+            column: pos.column as usize,
+        }
     }
 
     pub fn warn(&mut self, pos: Pos, message: impl Into<String>) {
         let span = self.span(pos);
-        self.warnings.push(Warning { span, message: message.into() });
+        self.warnings.push(Warning {
+            span,
+            message: message.into(),
+        });
     }
 
     /// Warns at a section already converted to the model (checks made once
     /// the whole configuration is read).
     pub fn warn_span(&mut self, span: &Span, message: impl Into<String>) {
-        self.warnings.push(Warning { span: span.clone(), message: message.into() });
+        self.warnings.push(Warning {
+            span: span.clone(),
+            message: message.into(),
+        });
     }
 }
 

@@ -49,7 +49,13 @@ pub fn flag(stmt: &Stmt, ctx: &mut Ctx) -> Result<bool, Fail> {
         Some(_) => {
             let w = a.opt().expect("peeked");
             let kw = a.kw();
-            return Err(Fail::at(w.pos, format!("expected 'true' or 'false' (or nothing) after '{kw}', found '{}'", w.text)));
+            return Err(Fail::at(
+                w.pos,
+                format!(
+                    "expected 'true' or 'false' (or nothing) after '{kw}', found '{}'",
+                    w.text
+                ),
+            ));
         }
     };
     a.opt();
@@ -58,7 +64,12 @@ pub fn flag(stmt: &Stmt, ctx: &mut Ctx) -> Result<bool, Fail> {
 }
 
 /// A whole number within `[lo, hi]` (warning and `None` outside, as keepalived).
-pub fn number<T: TryFrom<i64>>(stmt: &Stmt, lo: i64, hi: i64, ctx: &mut Ctx) -> Result<Option<T>, Fail> {
+pub fn number<T: TryFrom<i64>>(
+    stmt: &Stmt,
+    lo: i64,
+    hi: i64,
+    ctx: &mut Ctx,
+) -> Result<Option<T>, Fail> {
     let mut a = Args::new(stmt);
     let v = a.int()?;
     let kw = a.kw();
@@ -104,7 +115,9 @@ fn global_defs(body: &[Stmt], g: &mut GlobalDefs, ctx: &mut Ctx) -> Result<(), F
             "vrrp_garp_master_delay" => g.garp_master_delay_s = number(stmt, 0, U32_MAX, ctx)?,
             "vrrp_garp_master_repeat" => g.garp_master_repeat = number(stmt, 0, U32_MAX, ctx)?,
             "vrrp_garp_master_refresh" => g.garp_master_refresh_s = number(stmt, 0, U32_MAX, ctx)?,
-            "vrrp_garp_interval" => g.garp_interval_us = duration(stmt, 1, u64::from(u32::MAX), ctx)?,
+            "vrrp_garp_interval" => {
+                g.garp_interval_us = duration(stmt, 1, u64::from(u32::MAX), ctx)?
+            }
             "vrrp_skip_check_adv_addr" => g.skip_check_adv_addr = flag(stmt, ctx)?,
             "vrrp_lower_prio_no_advert" => g.lower_prio_no_advert = flag(stmt, ctx)?,
             "vrrp_higher_prio_send_advert" => g.higher_prio_send_advert = flag(stmt, ctx)?,

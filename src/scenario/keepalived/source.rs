@@ -26,22 +26,48 @@ pub(crate) struct Loader {
 
 impl Default for Loader {
     fn default() -> Self {
-        Loader { files: Vec::new(), warnings: Vec::new(), stack: Vec::new(), budget: MAX_TOKENS }
+        Loader {
+            files: Vec::new(),
+            warnings: Vec::new(),
+            stack: Vec::new(),
+            budget: MAX_TOKENS,
+        }
     }
 }
 
 impl Loader {
     pub fn load_root(&mut self, path: &Path) -> Result<Vec<Token>, Fail> {
         let file = self.add_file(path);
-        let text = read_bounded(path).map_err(|m| Fail::at(Pos { file, line: 0, column: 0 }, m))?;
+        let text = read_bounded(path).map_err(|m| {
+            Fail::at(
+                Pos {
+                    file,
+                    line: 0,
+                    column: 0,
+                },
+                m,
+            )
+        })?;
         self.stack.push(canonical(path));
         self.load(file, &text, 1)
     }
 
-    pub fn load_text(&mut self, origin: &Path, text: &str, first_line: u32) -> Result<Vec<Token>, Fail> {
+    pub fn load_text(
+        &mut self,
+        origin: &Path,
+        text: &str,
+        first_line: u32,
+    ) -> Result<Vec<Token>, Fail> {
         let file = self.add_file(origin);
         if text.len() as u64 > MAX_FILE_BYTES {
-            return Err(Fail::at(Pos { file, line: first_line, column: 1 }, too_big()));
+            return Err(Fail::at(
+                Pos {
+                    file,
+                    line: first_line,
+                    column: 1,
+                },
+                too_big(),
+            ));
         }
         self.stack.push(canonical(origin));
         self.load(file, text, first_line)
@@ -68,33 +94,60 @@ impl Loader {
     }
 
     fn include(&mut self, pattern: &str, at: Pos, out: &mut Vec<Token>) -> Result<(), Fail> {
-        let base = self.files[at.file as usize].parent().map(Path::to_path_buf).unwrap_or_default();
+        let base = self.files[at.file as usize]
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let full = if Path::new(pattern).is_absolute() || base.as_os_str().is_empty() {
             pattern.to_string()
         } else {
-            format!("{}/{}", glob::Pattern::escape(&base.to_string_lossy()), pattern)
+            format!(
+                "{}/{}",
+                glob::Pattern::escape(&base.to_string_lossy()),
+                pattern
+            )
         };
-        let paths = glob::glob(&full).map_err(|e| Fail::at(at, format!("bad include pattern '{pattern}': {e}")))?;
-        let mut matched: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| !p.is_dir()).collect();
+        let paths = glob::glob(&full)
+            .map_err(|e| Fail::at(at, format!("bad include pattern '{pattern}': {e}")))?;
+        let mut matched: Vec<PathBuf> = paths
+            .filter_map(Result::ok)
+            .filter(|p| !p.is_dir())
+            .collect();
         matched.sort();
         if matched.is_empty() {
             if pattern.contains(['*', '?', '[']) {
                 self.warn(at, format!("No config files matched '{pattern}'"));
                 return Ok(());
             }
-            return Err(Fail::at(at, format!("cannot read included file '{pattern}': no such file")));
+            return Err(Fail::at(
+                at,
+                format!("cannot read included file '{pattern}': no such file"),
+            ));
         }
         for path in matched {
             if self.stack.len() > MAX_INCLUDE_DEPTH {
-                return Err(Fail::at(at, format!("includes nested deeper than {MAX_INCLUDE_DEPTH} files")));
+                return Err(Fail::at(
+                    at,
+                    format!("includes nested deeper than {MAX_INCLUDE_DEPTH} files"),
+                ));
             }
             let canon = canonical(&path);
             if let Some(i) = self.stack.iter().position(|p| *p == canon) {
-                let chain: Vec<String> = self.stack[i..].iter().chain([&canon]).map(|p| p.display().to_string()).collect();
-                return Err(Fail::at(at, format!("include loop: {}", chain.join(" includes "))));
+                let chain: Vec<String> = self.stack[i..]
+                    .iter()
+                    .chain([&canon])
+                    .map(|p| p.display().to_string())
+                    .collect();
+                return Err(Fail::at(
+                    at,
+                    format!("include loop: {}", chain.join(" includes ")),
+                ));
             }
             if self.files.len() >= MAX_FILES {
-                return Err(Fail::at(at, format!("more than {MAX_FILES} configuration files")));
+                return Err(Fail::at(
+                    at,
+                    format!("more than {MAX_FILES} configuration files"),
+                ));
             }
             let text = read_bounded(&path).map_err(|m| Fail::at(at, m))?;
             let file = self.add_file(&path);
@@ -108,7 +161,14 @@ impl Loader {
 
     fn warn(&mut self, pos: Pos, message: String) {
         let file = self.files[pos.file as usize].clone();
-        self.warnings.push(Warning { span: Span { file, line: pos.line as usize, column: pos.column as usize }, message });
+        self.warnings.push(Warning {
+            span: Span {
+                file,
+                line: pos.line as usize,
+                column: pos.column as usize,
+            },
+            message,
+        });
     }
 }
 
@@ -127,9 +187,12 @@ fn read_bounded(path: &Path) -> Result<String, String> {
     let name = path.display();
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read '{name}': {e}"))?;
     let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read '{name}': {e}"))?;
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read '{name}': {e}"))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(format!("'{name}': {}", too_big()));
     }
-    Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }

@@ -38,7 +38,11 @@ impl Stmt {
 
     /// The statement as written, for messages ("vrrp_instance VI_1").
     pub fn head(&self) -> String {
-        self.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
+        self.words
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -50,8 +54,16 @@ struct Level {
 }
 
 pub fn build(tokens: Vec<Token>) -> Result<Vec<Stmt>, Fail> {
-    let top = Pos { file: 0, line: 0, column: 0 };
-    let mut stack = vec![Level { owner: None, open: top, body: Vec::new() }];
+    let top = Pos {
+        file: 0,
+        line: 0,
+        column: 0,
+    };
+    let mut stack = vec![Level {
+        owner: None,
+        open: top,
+        body: Vec::new(),
+    }];
     let mut words: Vec<Word> = Vec::new();
     for t in tokens {
         match t.tok {
@@ -63,17 +75,32 @@ pub fn build(tokens: Vec<Token>) -> Result<Vec<Stmt>, Fail> {
                     match level.body.pop() {
                         Some(prev) if prev.block.is_none() => prev,
                         Some(prev) => {
-                            return Err(Fail::at(t.pos, format!("unexpected '{{': '{}' already has a block", prev.head())))
+                            return Err(Fail::at(
+                                t.pos,
+                                format!("unexpected '{{': '{}' already has a block", prev.head()),
+                            ))
                         }
-                        None => return Err(Fail::at(t.pos, "unexpected '{' with no keyword before it")),
+                        None => {
+                            return Err(Fail::at(t.pos, "unexpected '{' with no keyword before it"))
+                        }
                     }
                 } else {
-                    Stmt { words: std::mem::take(&mut words), block: None }
+                    Stmt {
+                        words: std::mem::take(&mut words),
+                        block: None,
+                    }
                 };
                 if stack.len() > MAX_DEPTH {
-                    return Err(Fail::at(t.pos, format!("blocks nested deeper than {MAX_DEPTH}")));
+                    return Err(Fail::at(
+                        t.pos,
+                        format!("blocks nested deeper than {MAX_DEPTH}"),
+                    ));
                 }
-                stack.push(Level { owner: Some(owner), open: t.pos, body: Vec::new() });
+                stack.push(Level {
+                    owner: Some(owner),
+                    open: t.pos,
+                    body: Vec::new(),
+                });
             }
             Tok::Close => {
                 flush(&mut stack, &mut words);
@@ -82,18 +109,30 @@ pub fn build(tokens: Vec<Token>) -> Result<Vec<Stmt>, Fail> {
                 }
                 let level = stack.pop().expect("checked above");
                 let mut owner = level.owner.expect("only the top level has no owner");
-                owner.block = Some(Block { open: level.open, body: level.body });
-                stack.last_mut().expect("the top level is never popped").body.push(owner);
+                owner.block = Some(Block {
+                    open: level.open,
+                    body: level.body,
+                });
+                stack
+                    .last_mut()
+                    .expect("the top level is never popped")
+                    .body
+                    .push(owner);
             }
             // The loader expands every include; one left over is a bug, not a panic.
-            Tok::Include(p) => return Err(Fail::at(t.pos, format!("include '{p}' was not expanded"))),
+            Tok::Include(p) => {
+                return Err(Fail::at(t.pos, format!("include '{p}' was not expanded")))
+            }
         }
     }
     flush(&mut stack, &mut words);
     if stack.len() > 1 {
         let level = stack.pop().expect("checked above");
         let owner = level.owner.expect("only the top level has no owner");
-        return Err(Fail::at(level.open, format!("missing '}}' to close the block of '{}'", owner.head())));
+        return Err(Fail::at(
+            level.open,
+            format!("missing '}}' to close the block of '{}'", owner.head()),
+        ));
     }
     Ok(stack.pop().map(|l| l.body).unwrap_or_default())
 }
@@ -101,6 +140,9 @@ pub fn build(tokens: Vec<Token>) -> Result<Vec<Stmt>, Fail> {
 fn flush(stack: &mut [Level], words: &mut Vec<Word>) {
     if !words.is_empty() {
         let level = stack.last_mut().expect("the top level is never popped");
-        level.body.push(Stmt { words: std::mem::take(words), block: None });
+        level.body.push(Stmt {
+            words: std::mem::take(words),
+            block: None,
+        });
     }
 }

@@ -3,11 +3,11 @@
 //! (`vrrp_complete_instance`), with its messages where it carries on.
 
 use super::args::{self, Args};
+use super::instance_blocks::{authentication, tracks, unicast_peers, vips};
 use super::parser::{duration, flag, number, other, string};
-use super::tree::{Stmt, Word};
+use super::tree::Stmt;
 use super::{keywords, Ctx, Fail};
-use crate::scenario::conf::{Auth, AuthKind, InitialState, KeepalivedConf, SyncGroup, Track, Vip, VrrpInstance, VrrpScript};
-use std::net::IpAddr;
+use crate::scenario::conf::{InitialState, KeepalivedConf, SyncGroup, VrrpInstance, VrrpScript};
 
 const U32_MAX: i64 = u32::MAX as i64;
 /// keepalived's advert_int bounds: 10 ms (VRRPv3 centiseconds) to 255 s.
@@ -19,14 +19,25 @@ fn name(stmt: &Stmt) -> Result<(String, &[Stmt]), Fail> {
     let mut a = Args::new(stmt);
     let name = a.word("a name")?.text.clone();
     if let Some(extra) = a.opt() {
-        return Err(Fail::at(extra.pos, format!("expected '{{' after '{} {name}', found '{}'", a.kw(), extra.text)));
+        return Err(Fail::at(
+            extra.pos,
+            format!(
+                "expected '{{' after '{} {name}', found '{}'",
+                a.kw(),
+                extra.text
+            ),
+        ));
     }
     Ok((name, args::block(stmt)?))
 }
 
 pub fn script(stmt: &Stmt, ctx: &mut Ctx) -> Result<VrrpScript, Fail> {
     let (name, body) = name(stmt)?;
-    let mut s = VrrpScript { name, span: ctx.span(stmt.pos()), ..Default::default() };
+    let mut s = VrrpScript {
+        name,
+        span: ctx.span(stmt.pos()),
+        ..Default::default()
+    };
     for st in body {
         match st.keyword() {
             "script" => s.script = string(st, "a command", ctx)?,
@@ -35,7 +46,13 @@ pub fn script(stmt: &Stmt, ctx: &mut Ctx) -> Result<VrrpScript, Fail> {
                 let (us, pos) = a.seconds_us()?;
                 a.finish(ctx)?;
                 s.interval_us = Some(if us == 0 {
-                    ctx.warn(pos, format!("({}): vrrp script interval must be greater than 0, setting to 1", s.name));
+                    ctx.warn(
+                        pos,
+                        format!(
+                            "({}): vrrp script interval must be greater than 0, setting to 1",
+                            s.name
+                        ),
+                    );
                     1_000_000
                 } else {
                     us
@@ -62,15 +79,28 @@ pub fn script(stmt: &Stmt, ctx: &mut Ctx) -> Result<VrrpScript, Fail> {
 
 pub fn sync_group(stmt: &Stmt, ctx: &mut Ctx) -> Result<SyncGroup, Fail> {
     let (name, body) = name(stmt)?;
-    let mut g = SyncGroup { name, members: Vec::new(), span: ctx.span(stmt.pos()) };
+    let mut g = SyncGroup {
+        name,
+        members: Vec::new(),
+        span: ctx.span(stmt.pos()),
+    };
     for st in body {
         match st.keyword() {
             "group" => {
-                Args::new(st).rest().iter().for_each(|w| g.members.push(w.text.clone()));
+                Args::new(st)
+                    .rest()
+                    .iter()
+                    .for_each(|w| g.members.push(w.text.clone()));
                 for member in args::block(st)? {
-                    member.words.iter().for_each(|w| g.members.push(w.text.clone()));
+                    member
+                        .words
+                        .iter()
+                        .for_each(|w| g.members.push(w.text.clone()));
                     if let Some(b) = &member.block {
-                        return Err(Fail::at(b.open, "unexpected '{' in a sync group's member list"));
+                        return Err(Fail::at(
+                            b.open,
+                            "unexpected '{' in a sync group's member list",
+                        ));
                     }
                 }
             }
@@ -86,13 +116,20 @@ pub fn sync_group(stmt: &Stmt, ctx: &mut Ctx) -> Result<SyncGroup, Fail> {
 /// `notify*` script lines: kept in the model, never run.
 fn notify(st: &Stmt, ctx: &mut Ctx) -> Result<(String, String), Fail> {
     let script = string(st, "a script", ctx)?;
-    ctx.warn(st.pos(), format!("'{}' scripts are not run by the simulator", st.keyword()));
+    ctx.warn(
+        st.pos(),
+        format!("'{}' scripts are not run by the simulator", st.keyword()),
+    );
     Ok((st.keyword().to_string(), script))
 }
 
 pub fn instance(stmt: &Stmt, ctx: &mut Ctx) -> Result<VrrpInstance, Fail> {
     let (name, body) = name(stmt)?;
-    let mut vi = VrrpInstance { name, span: ctx.span(stmt.pos()), ..Default::default() };
+    let mut vi = VrrpInstance {
+        name,
+        span: ctx.span(stmt.pos()),
+        ..Default::default()
+    };
     let mut vrid_seen = false;
     for st in body {
         let kw = st.keyword();
@@ -105,7 +142,13 @@ pub fn instance(stmt: &Stmt, ctx: &mut Ctx) -> Result<VrrpInstance, Fail> {
                     "MASTER" => InitialState::Master,
                     "BACKUP" => InitialState::Backup,
                     other => {
-                        ctx.warn(w.pos, format!("({}) unknown state '{other}', defaulting to BACKUP", vi.name));
+                        ctx.warn(
+                            w.pos,
+                            format!(
+                                "({}) unknown state '{other}', defaulting to BACKUP",
+                                vi.name
+                            ),
+                        );
                         InitialState::Backup
                     }
                 });
@@ -120,12 +163,21 @@ pub fn instance(stmt: &Stmt, ctx: &mut Ctx) -> Result<VrrpInstance, Fail> {
                 let (v, pos) = a.int()?;
                 a.finish(ctx)?;
                 vi.vrid = u8::try_from(v).ok().filter(|&v| v != 0).ok_or_else(|| {
-                    Fail::at(pos, format!("({}) virtual_router_id {v} is out of range [1, 255]", vi.name))
+                    Fail::at(
+                        pos,
+                        format!(
+                            "({}) virtual_router_id {v} is out of range [1, 255]",
+                            vi.name
+                        ),
+                    )
                 })?;
                 vrid_seen = true;
             }
             "priority" => vi.priority = number(st, 1, 255, ctx)?,
-            "advert_int" => vi.advert_int_us = duration(st, ADVERT_MIN_US, ADVERT_MAX_US, ctx)?.or(vi.advert_int_us),
+            "advert_int" => {
+                vi.advert_int_us =
+                    duration(st, ADVERT_MIN_US, ADVERT_MAX_US, ctx)?.or(vi.advert_int_us)
+            }
             "version" => vi.version = number(st, 2, 3, ctx)?.or(vi.version),
             "nopreempt" => {
                 Args::new(st).finish(ctx)?;
@@ -166,190 +218,15 @@ pub fn instance(stmt: &Stmt, ctx: &mut Ctx) -> Result<VrrpInstance, Fail> {
         }
     }
     if !vrid_seen {
-        return Err(Fail::at(stmt.pos(), format!("({}) the virtual router id must be set (virtual_router_id)", vi.name)));
+        return Err(Fail::at(
+            stmt.pos(),
+            format!(
+                "({}) the virtual router id must be set (virtual_router_id)",
+                vi.name
+            ),
+        ));
     }
     Ok(vi)
-}
-
-fn unicast_peers(st: &Stmt, peers: &mut Vec<IpAddr>, ctx: &mut Ctx) -> Result<(), Fail> {
-    Args::new(st).finish_head(ctx);
-    for line in args::block(st)? {
-        let ip = parse_ip(&line.words[0], "unicast_peer")?;
-        let mut rest = line.words[1..].iter();
-        while let Some(opt) = rest.next() {
-            match opt.text.as_str() {
-                "min_ttl" | "max_ttl" => {
-                    let v = rest.next().ok_or_else(|| Fail::at(opt.pos, format!("expected a number after '{}'", opt.text)))?;
-                    v.text.parse::<u8>().map_err(|_| {
-                        Fail::at(v.pos, format!("expected a TTL (0-255) after '{}', found '{}'", opt.text, v.text))
-                    })?;
-                    ctx.warn(opt.pos, format!("'{}' is not simulated (ignored)", opt.text));
-                }
-                _ => ctx.warn(opt.pos, format!("{} is missing a value", opt.text)),
-            }
-        }
-        no_block(line)?;
-        peers.push(ip);
-    }
-    Ok(())
-}
-
-fn authentication(st: &Stmt, ctx: &mut Ctx) -> Result<Option<Auth>, Fail> {
-    Args::new(st).finish_head(ctx);
-    let mut kind = None;
-    let mut pass = String::new();
-    for line in args::block(st)? {
-        let mut a = Args::new(line);
-        match line.keyword() {
-            "auth_type" => {
-                let w = a.word("PASS or AH")?;
-                kind = match w.text.as_str() {
-                    "PASS" => Some(AuthKind::Pass),
-                    "AH" => Some(AuthKind::Ah),
-                    other => {
-                        ctx.warn(w.pos, format!("unknown authentication type '{other}' (ignored)"));
-                        kind
-                    }
-                };
-                a.finish(ctx)?;
-            }
-            "auth_pass" => {
-                let w = a.word("a password")?;
-                if w.text.len() > 8 {
-                    ctx.warn(w.pos, "Truncating auth_pass to 8 characters");
-                }
-                pass = w.text.clone();
-                a.finish(ctx)?;
-            }
-            _ => other(line, &[], ctx),
-        }
-    }
-    Ok(kind.map(|kind| Auth { kind, pass }))
-}
-
-fn vips(st: &Stmt, out: &mut Vec<Vip>, ctx: &mut Ctx) -> Result<(), Fail> {
-    Args::new(st).finish_head(ctx);
-    for line in args::block(st)? {
-        out.push(vip(line, ctx)?);
-        no_block(line)?;
-    }
-    Ok(())
-}
-
-/// `IP[/PFX] {brd X | dev X | scope X | label X | peer X | flags}`. Only
-/// `dev` and `label` are kept: `brd`, `scope` and `peer` do not change what
-/// the simulator or the lab does with a VIP, but they are checked.
-fn vip(line: &Stmt, ctx: &mut Ctx) -> Result<Vip, Fail> {
-    let first = &line.words[0];
-    let (addr_text, prefix_text) = match first.text.split_once('/') {
-        Some((a, p)) => (a, Some(p)),
-        None => (first.text.as_str(), None),
-    };
-    let addr: IpAddr = addr_text
-        .parse()
-        .map_err(|_| Fail::at(first.pos, format!("expected a virtual IP address, found '{}'", first.text)))?;
-    let max = if addr.is_ipv4() { 32 } else { 128 };
-    let prefix = match prefix_text {
-        None => max,
-        Some(p) => match p.parse::<u8>() {
-            Ok(v) if v <= max => v,
-            Ok(v) => {
-                ctx.warn(first.pos, format!("Invalid address prefix len {v} for address {} - using {max}", first.text));
-                max
-            }
-            Err(_) => return Err(Fail::at(first.pos, format!("expected a prefix length after '/' in '{}'", first.text))),
-        },
-    };
-    let mut vip = Vip { addr, prefix, dev: None, label: None };
-    let mut rest = line.words[1..].iter();
-    while let Some(opt) = rest.next() {
-        let mut value = || {
-            rest.next().ok_or_else(|| Fail::at(opt.pos, format!("expected a value after '{}' for {}", opt.text, first.text)))
-        };
-        match opt.text.as_str() {
-            "dev" => vip.dev = Some(value()?.text.clone()),
-            "label" => vip.label = Some(value()?.text.clone()),
-            "brd" | "broadcast" => {
-                let v = value()?;
-                if v.text != "-" && v.text != "+" {
-                    parse_ip(v, &opt.text)?;
-                }
-            }
-            "peer" => {
-                let v = value()?;
-                let ip = v.text.split_once('/').map_or(v.text.as_str(), |(a, _)| a);
-                parse_ip(&Word { text: ip.to_string(), pos: v.pos }, "peer")?;
-            }
-            "scope" => {
-                let v = value()?;
-                let known = ["host", "link", "site", "global", "nowhere"].contains(&v.text.as_str());
-                if !known && v.text.parse::<u8>().is_err() {
-                    ctx.warn(v.pos, format!("Invalid scope '{}' specified for {} - ignoring", v.text, first.text));
-                }
-            }
-            "preferred_lft" => {
-                value()?;
-            }
-            "home" | "-nodad" | "mngtmpaddr" | "noprefixroute" | "autojoin" | "no_track" | "use_vmac" => {}
-            _ => ctx.warn(opt.pos, format!("Unknown configuration entry '{}' for ip address - ignoring", opt.text)),
-        }
-    }
-    Ok(vip)
-}
-
-/// `NAME [weight N [reverse]]` lines of `track_interface` / `track_script`.
-fn tracks(st: &Stmt, interfaces: bool, out: &mut Vec<Track>, vi: &str, ctx: &mut Ctx) -> Result<(), Fail> {
-    Args::new(st).finish_head(ctx);
-    for line in args::block(st)? {
-        let mut a = Args::new(line);
-        let mut track = Track { name: line.keyword().to_string(), weight: None, reverse: false };
-        let mut keep = true;
-        if let Some(w) = a.opt() {
-            if w.text != "weight" {
-                return Err(Fail::at(w.pos, format!("expected 'weight' after '{}', found '{}'", track.name, w.text)));
-            }
-            let n = a.opt();
-            let (v, pos) = match n.map(|n| (n.text.parse::<i64>(), n)) {
-                Some((Ok(v), n)) => (v, n.pos),
-                Some((Err(_), n)) => {
-                    return Err(Fail::at(n.pos, format!("expected a number after 'weight', found '{}'", n.text)))
-                }
-                None => return Err(Fail::at(w.pos, "expected a number after 'weight', found end of line")),
-            };
-            match v {
-                -253..=253 => track.weight = Some(v as i32),
-                254 | -254 if interfaces => {
-                    ctx.warn(pos, format!("({vi}) weight for {} cannot be +/-254. Setting to +/-253", track.name));
-                    track.weight = Some(if v > 0 { 253 } else { -253 });
-                }
-                _ => {
-                    let what = if interfaces { "interface" } else { "script" };
-                    ctx.warn(pos, format!("({vi}) track {what} {}: weight must be between [-253..253] inclusive, ignoring...", track.name));
-                    keep = false;
-                }
-            }
-            if a.peek().is_some_and(|w| w.text == "reverse") {
-                a.opt();
-                track.reverse = true;
-            }
-        }
-        a.finish(ctx)?;
-        if keep {
-            out.push(track);
-        }
-    }
-    Ok(())
-}
-
-fn parse_ip(w: &Word, after: &str) -> Result<IpAddr, Fail> {
-    w.text.parse().map_err(|_| Fail::at(w.pos, format!("expected an IP address for '{after}', found '{}'", w.text)))
-}
-
-fn no_block(line: &Stmt) -> Result<(), Fail> {
-    match &line.block {
-        Some(b) => Err(Fail::at(b.open, format!("unexpected '{{' after '{}'", line.keyword()))),
-        None => Ok(()),
-    }
 }
 
 /// What keepalived checks once everything is read, where it carries on.
@@ -361,25 +238,49 @@ pub fn complete(conf: &mut KeepalivedConf, ctx: &mut Ctx) {
         vi.track_scripts.retain(|t| {
             let found = scripts.contains(&t.name);
             if !found {
-                ctx.warn_span(&span, format!("({}) track script {} not found, ignoring...", vi.name, t.name));
+                ctx.warn_span(
+                    &span,
+                    format!(
+                        "({}) track script {} not found, ignoring...",
+                        vi.name, t.name
+                    ),
+                );
             }
             found
         });
-        if vi.state == Some(InitialState::Master) && (vi.nopreempt || vi.preempt_delay_us.is_some()) {
-            ctx.warn_span(&span, format!("({}) Warning - nopreempt will not work with initial state MASTER - clearing", vi.name));
+        if vi.state == Some(InitialState::Master) && (vi.nopreempt || vi.preempt_delay_us.is_some())
+        {
+            ctx.warn_span(
+                &span,
+                format!(
+                    "({}) Warning - nopreempt will not work with initial state MASTER - clearing",
+                    vi.name
+                ),
+            );
             vi.nopreempt = false;
             vi.preempt_delay_us = None;
         }
         if vi.vips.is_empty() {
-            ctx.warn_span(&span, format!("({}) No VIP specified; at least one is sensible", vi.name));
+            ctx.warn_span(
+                &span,
+                format!("({}) No VIP specified; at least one is sensible", vi.name),
+            );
         }
         let version = vi.version.or(global_version).unwrap_or(2);
-        if let Some(us) = vi.advert_int_us.filter(|us| version == 2 && us % 1_000_000 != 0) {
+        if let Some(us) = vi
+            .advert_int_us
+            .filter(|us| version == 2 && us % 1_000_000 != 0)
+        {
             let rounded = ((us + 500_000) / 1_000_000).max(1) * 1_000_000;
-            ctx.warn_span(&span, format!(
-                "({}) VRRPv2 advertisement interval {}s must be an integer. rounding to {}s",
-                vi.name, us as f64 / 1e6, rounded / 1_000_000
-            ));
+            ctx.warn_span(
+                &span,
+                format!(
+                    "({}) VRRPv2 advertisement interval {}s must be an integer. rounding to {}s",
+                    vi.name,
+                    us as f64 / 1e6,
+                    rounded / 1_000_000
+                ),
+            );
             vi.advert_int_us = Some(rounded);
         }
     }
@@ -389,7 +290,13 @@ pub fn complete(conf: &mut KeepalivedConf, ctx: &mut Ctx) {
         g.members.retain(|m| {
             let found = names.contains(m);
             if !found {
-                ctx.warn_span(&span, format!("Virtual router {m} specified in sync group {} doesn't exist - ignoring", g.name));
+                ctx.warn_span(
+                    &span,
+                    format!(
+                        "Virtual router {m} specified in sync group {} doesn't exist - ignoring",
+                        g.name
+                    ),
+                );
             }
             found
         });

@@ -1,10 +1,10 @@
 //! Tests of the keepalived.conf importer: lexing, includes, each section's
 //! keywords, and the exact position of each error.
 
+mod errors;
 mod includes;
 mod lexing;
 mod sections;
-mod errors;
 
 use super::{parse_str, ConfError};
 use crate::scenario::conf::KeepalivedConf;
@@ -25,7 +25,11 @@ fn err(text: &str) -> String {
 
 /// The warnings for `text`, one `line:column: message` each.
 fn warnings(text: &str) -> Vec<String> {
-    conf(text).warnings.iter().map(|w| format!("{}:{}: {}", w.span.line, w.span.column, w.message)).collect()
+    conf(text)
+        .warnings
+        .iter()
+        .map(|w| format!("{}:{}: {}", w.span.line, w.span.column, w.message))
+        .collect()
 }
 
 /// A minimal valid instance around `body`.
@@ -42,13 +46,67 @@ mod never_panics {
     fn piece() -> impl Strategy<Value = String> {
         prop_oneof![
             prop::sample::select(vec![
-                "vrrp_instance", "vrrp_script", "vrrp_sync_group", "virtual_server", "real_server", "global_defs",
-                "TCP_CHECK", "HTTP_GET", "url", "path", "group", "virtual_ipaddress", "track_script", "track_interface",
-                "unicast_peer", "authentication", "auth_type", "auth_pass", "PASS", "state", "MASTER", "priority",
-                "virtual_router_id", "advert_int", "weight", "reverse", "fwmark", "include", "protocol", "lb_kind",
-                "persistence_timeout", "dev", "brd", "scope", "label", "min_ttl", "nopreempt", "script", "interval",
-                "192.0.2.1", "192.0.2.1/24", "2001:db8::1", "80", "0", "255", "-254", "1.5", "99999999999999999999",
-                "{", "}", "\"", "\\", "#", "!", "\n", " ", "\t", "\r\n", "VI_1", "chk", "\u{4f18}",
+                "vrrp_instance",
+                "vrrp_script",
+                "vrrp_sync_group",
+                "virtual_server",
+                "real_server",
+                "global_defs",
+                "TCP_CHECK",
+                "HTTP_GET",
+                "url",
+                "path",
+                "group",
+                "virtual_ipaddress",
+                "track_script",
+                "track_interface",
+                "unicast_peer",
+                "authentication",
+                "auth_type",
+                "auth_pass",
+                "PASS",
+                "state",
+                "MASTER",
+                "priority",
+                "virtual_router_id",
+                "advert_int",
+                "weight",
+                "reverse",
+                "fwmark",
+                "include",
+                "protocol",
+                "lb_kind",
+                "persistence_timeout",
+                "dev",
+                "brd",
+                "scope",
+                "label",
+                "min_ttl",
+                "nopreempt",
+                "script",
+                "interval",
+                "192.0.2.1",
+                "192.0.2.1/24",
+                "2001:db8::1",
+                "80",
+                "0",
+                "255",
+                "-254",
+                "1.5",
+                "99999999999999999999",
+                "{",
+                "}",
+                "\"",
+                "\\",
+                "#",
+                "!",
+                "\n",
+                " ",
+                "\t",
+                "\r\n",
+                "VI_1",
+                "chk",
+                "\u{4f18}",
             ])
             .prop_map(str::to_string),
             "[ -~]{0,8}",
