@@ -98,21 +98,30 @@ impl Loader {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
+        // libc's glob(3), which keepalived uses, has no recursive `**`: it is
+        // `*` there, and must be here too, or one pattern walks a whole tree.
+        let libc_pattern = collapse_stars(pattern);
         let full = if Path::new(pattern).is_absolute() || base.as_os_str().is_empty() {
-            pattern.to_string()
+            libc_pattern
         } else {
             format!(
                 "{}/{}",
                 glob::Pattern::escape(&base.to_string_lossy()),
-                pattern
+                libc_pattern
             )
         };
         let paths = glob::glob(&full)
             .map_err(|e| Fail::at(at, format!("bad include pattern '{pattern}': {e}")))?;
-        let mut matched: Vec<PathBuf> = paths
-            .filter_map(Result::ok)
-            .filter(|p| !p.is_dir())
-            .collect();
+        let mut matched = Vec::new();
+        for path in paths.filter_map(Result::ok) {
+            if matched.len() + self.files.len() >= MAX_FILES {
+                return Err(Fail::at(
+                    at,
+                    format!("more than {MAX_FILES} configuration files"),
+                ));
+            }
+            matched.push(path);
+        }
         matched.sort();
         if matched.is_empty() {
             if pattern.contains(['*', '?', '[']) {
@@ -143,11 +152,15 @@ impl Loader {
                     format!("include loop: {}", chain.join(" includes ")),
                 ));
             }
-            if self.files.len() >= MAX_FILES {
-                return Err(Fail::at(
-                    at,
-                    format!("more than {MAX_FILES} configuration files"),
-                ));
+            // As keepalived: regular files only (not a FIFO, a device or a
+            // directory, which could block or never end).
+            if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+                let message = format!(
+                    "Configuration file '{}' is not a regular file - skipping",
+                    path.display()
+                );
+                self.warn(at, message);
+                continue;
             }
             let text = read_bounded(&path).map_err(|m| Fail::at(at, m))?;
             let file = self.add_file(&path);
@@ -170,6 +183,16 @@ impl Loader {
             message,
         });
     }
+}
+
+fn collapse_stars(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    for c in pattern.chars() {
+        if !(c == '*' && out.ends_with('*')) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn canonical(path: &Path) -> PathBuf {

@@ -170,3 +170,33 @@ fn bytes_that_are_not_utf8_are_replaced_not_refused() {
         Some("r")
     );
 }
+
+#[test]
+fn only_regular_files_are_included() {
+    let d = tempfile::tempdir().unwrap();
+    fs::create_dir(d.path().join("dir.conf")).unwrap();
+    let fifo = d.path().join("fifo.conf");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    write(d.path(), "main.conf", "include *.conf\n");
+    let c = parse_file(&d.path().join("main.conf"));
+    // main.conf matches itself: a loop, found after the two skipped entries.
+    assert!(c.unwrap_err().message.starts_with("include loop"));
+    write(d.path(), "sub/main.conf", "include ../*.conf\n");
+    fs::remove_file(d.path().join("main.conf")).unwrap();
+    let c = parse_file(&d.path().join("sub/main.conf")).unwrap();
+    let w: Vec<_> = c.warnings.iter().map(|w| w.message.clone()).collect();
+    assert_eq!(w, [
+        format!("Configuration file '{}' is not a regular file - skipping", d.path().join("sub/../dir.conf").display()),
+        format!("Configuration file '{}' is not a regular file - skipping", d.path().join("sub/../fifo.conf").display()),
+    ]);
+}
+
+#[test]
+fn a_double_star_is_a_single_star_as_in_libc_glob() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "main.conf", "include conf.d/**.conf\n");
+    write(d.path(), "conf.d/a.conf", "vrrp_script a {\n}\n");
+    write(d.path(), "conf.d/deep/b.conf", "vrrp_script b {\n}\n");
+    let c = parse_file(&d.path().join("main.conf")).unwrap();
+    assert_eq!(c.scripts.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["a"]);
+}
