@@ -434,7 +434,9 @@ pub(super) fn ipv6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
                     len = 0;
                 }
                 info.ttl = b[7];
-                return demux(cx, &b[cp..], len, nh, &info);
+                // Extension headers may claim more than was captured: the
+                // next protocol then starts past the end and prints as cut.
+                return demux(cx, b.get(cp..).unwrap_or(&[]), len, nh, &info);
             }
         }
     }
