@@ -252,7 +252,8 @@ fn option_route(cx: &mut Cx<'_>, opt: &[u8]) -> R<bool> {
         cx.s("]");
     }
     let ptr = usize::from(get(opt, 2)?).wrapping_sub(1);
-    if ptr < 3 || (ptr + 1) & 3 != 0 || ptr > length + 1 {
+    // Wrapping as tcpdump's unsigned arithmetic does (a pointer byte of 0).
+    if ptr < 3 || ptr.wrapping_add(1) & 3 != 0 || ptr > length + 1 {
         cx.s(" [bad ptr ");
         cx.dec(get(opt, 2)?);
         cx.s("]");
