@@ -6,6 +6,7 @@
 //! list for `sim --list`), which [`load`] will consult once it exists; until
 //! then a `builtin:` spec is refused with a clear error.
 
+pub mod builtin;
 pub mod conf;
 pub mod keepalived;
 pub mod model;
