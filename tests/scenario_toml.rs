@@ -412,7 +412,7 @@ fn too_many_events_are_refused_before_parsing() {
 }
 
 #[test]
-fn load_takes_a_path_and_reserves_builtins() {
+fn load_takes_a_path_or_a_builtin() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("two.toml");
     std::fs::write(&path, NODES).unwrap();
@@ -421,11 +421,55 @@ fn load_takes_a_path_and_reserves_builtins() {
         (s.name.as_str(), s.nodes.len(), s.duration_us),
         ("two", 2, 60_000_000)
     );
-    let e = vrrplab::scenario::load("builtin:election").unwrap_err();
-    assert!(
-        e.to_string().contains("built-in scenario 'election'"),
-        "{e}"
+    let b = vrrplab::scenario::load("builtin:election").unwrap();
+    assert_eq!(b.name, "builtin:election");
+    let e = vrrplab::scenario::load("builtin:nope").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "no built-in scenario `nope` (try `vrrplab sim --list`)"
     );
     let e = vrrplab::scenario::load(dir.path().join("none.toml").to_str().unwrap()).unwrap_err();
     assert!(e.to_string().contains("cannot read scenario"), "{e}");
+}
+
+#[test]
+fn vrrplab_sim_runs_a_scenario_file_and_reports_errors_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let builtin =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/scenario/builtin/master-stop.toml");
+    let path = dir.path().join("stop.toml");
+    std::fs::copy(&builtin, &path).unwrap();
+    let sim = |p: &Path| {
+        assert_cmd::Command::cargo_bin("vrrplab")
+            .unwrap()
+            .arg("sim")
+            .arg(p)
+            .assert()
+    };
+    let ok = sim(&path).success();
+    let from_file = String::from_utf8_lossy(&ok.get_output().stdout).into_owned();
+    let from_builtin = assert_cmd::Command::cargo_bin("vrrplab")
+        .unwrap()
+        .args(["sim", "builtin:master-stop"])
+        .assert()
+        .success();
+    assert_eq!(
+        from_file,
+        String::from_utf8_lossy(&from_builtin.get_output().stdout),
+        "the file and the built-in simulate alike"
+    );
+    std::fs::write(
+        &path,
+        std::fs::read_to_string(&builtin)
+            .unwrap()
+            .replace("priority 80", "priority eighty"),
+    )
+    .unwrap();
+    let bad = sim(&path).code(2);
+    let stderr = String::from_utf8_lossy(&bad.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains(&format!("{}:", path.display()))
+            && stderr.contains("expected a number after 'priority', found 'eighty'"),
+        "{stderr}"
+    );
 }

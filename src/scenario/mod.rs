@@ -1,10 +1,8 @@
 //! Scenarios: the TOML model, keepalived.conf and ipvsadm import, built-in scenarios.
 //!
-//! [`load`] is the one entry point the CLI, the simulator and the lab use.
-//! Built-in scenarios are reserved the prefix [`BUILTIN_PREFIX`]: they belong
-//! in a `builtin` module (`pub fn get(name: &str) -> Option<Scenario>` and a
-//! list for `sim --list`), which [`load`] will consult once it exists; until
-//! then a `builtin:` spec is refused with a clear error.
+//! [`load`] is the one entry point the CLI, the simulator and the lab use:
+//! `builtin:NAME` names one of [`builtin`]'s scenarios, anything else is a
+//! TOML scenario file ([`toml`]).
 
 pub mod builtin;
 pub mod conf;
@@ -21,7 +19,8 @@ pub const BUILTIN_PREFIX: &str = "builtin:";
 /// Loads a scenario from a spec: a TOML file path, or `builtin:NAME`.
 pub fn load(spec: &str) -> anyhow::Result<Scenario> {
     if let Some(name) = spec.strip_prefix(BUILTIN_PREFIX) {
-        anyhow::bail!("built-in scenario '{name}': built-in scenarios are not available in this build");
+        return builtin::get(name)
+            .ok_or_else(|| anyhow::anyhow!("no built-in scenario `{name}` (try `vrrplab sim --list`)"));
     }
     Ok(toml::load_file(Path::new(spec))?)
 }

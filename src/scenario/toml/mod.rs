@@ -154,7 +154,11 @@ fn build(raw: RawScenario, src: &Src) -> Result<Scenario, LoadError> {
     });
     Ok(Scenario {
         name,
-        description: run.description.unwrap_or_default(),
+        // One paragraph, however the file wraps it.
+        description: run
+            .description
+            .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_default(),
         duration_us,
         seed: run.seed,
         loss,
