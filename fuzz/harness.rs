@@ -8,10 +8,13 @@
 use std::io::Write;
 use std::path::Path;
 use vrrplab::capture::{self, Frame, LinkType, Timestamp};
+use vrrplab::dissect::FrameRef;
+use vrrplab::filter::Filter;
+use vrrplab::print::json::Json;
 use vrrplab::print::time::TimeFormat;
-use vrrplab::print::{Compat, Options, Printer, Tcpdump};
+use vrrplab::print::tree::TreePrinter;
+use vrrplab::print::{Compat, Numbers, Options, Printer, Tcpdump};
 use vrrplab::wire::{arp, decode::decode, vrrp};
-
 
 /// keepalived.conf text → `KeepalivedConf` or an error, never a panic.
 pub fn keepalived_conf(data: &[u8]) {
@@ -45,9 +48,34 @@ fn wire(bytes: &[u8]) {
     }
 }
 
+/// Every printer of `vrrplab read` on one frame: the tcpdump line (with
+/// `opts`), the `-V` tree and `--json`, twice (deltas, JSON separators).
+fn print_all(opts: Options, frame: &Frame, decoded: &vrrplab::wire::decode::Decoded<'_>) {
+    let mut out = Vec::new();
+    let mut printers: [Box<dyn Printer>; 3] = [
+        Box::new(Tcpdump::new(opts)),
+        Box::new(TreePrinter),
+        Box::new(Json),
+    ];
+    for p in &mut printers {
+        for n in 1..=2 {
+            p.print(
+                Numbers {
+                    printed: n,
+                    in_file: n,
+                },
+                frame,
+                decoded,
+                &mut out,
+            );
+        }
+        p.finish(&mut out);
+    }
+}
+
 /// One frame through everything that reads packet bytes: the layered
 /// decoder, the VRRP view and `Repr::parse` (both families), the ARP view and
-/// its classes, and the tcpdump printer with the flags the first byte picks.
+/// its classes, and every printer, with the tcpdump flags the first byte picks.
 pub fn packet(data: &[u8]) {
     let Some((&sel, bytes)) = data.split_first() else {
         return;
@@ -69,20 +97,22 @@ pub fn packet(data: &[u8]) {
         number: sel & 1 != 0,
         time: TimeFormat::from_count(sel % 6),
         nanos: sel & 2 != 0,
-        compat: if sel & 4 != 0 { Compat::V4_9 } else { Compat::V4_99 },
+        compat: if sel & 4 != 0 {
+            Compat::V4_9
+        } else {
+            Compat::V4_99
+        },
     };
     let frame = Frame {
         ts: Timestamp::from_micros(i64::from(sel) * 1_000_003),
-        orig_len: u32::try_from(bytes.len()).unwrap_or(u32::MAX).saturating_add(u32::from(sel & 3)),
+        orig_len: u32::try_from(bytes.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(u32::from(sel & 3)),
         linktype,
         interface: 0,
         data: bytes.to_vec(),
     };
-    let mut out = Vec::new();
-    let mut printer = Tcpdump::new(opts);
-    printer.print(1, &frame, &decoded, &mut out);
-    printer.print(2, &frame, &decoded, &mut out);
-    printer.finish(&mut out);
+    print_all(opts, &frame, &decoded);
 }
 
 /// Arbitrary bytes as a capture file: the pcap / pcapng readers (through
@@ -100,17 +130,39 @@ pub fn capture_file(data: &[u8]) {
     let Ok(mut source) = capture::open(file.path()) else {
         return;
     };
-    let mut printer = Tcpdump::new(Options { verbose: 1, ..Options::default() });
     let mut frame = Frame::default();
-    let mut out = Vec::new();
-    for n in 1..=10_000u64 {
+    for _ in 0..10_000 {
         match source.next_frame(&mut frame) {
-            Ok(true) => {
-                let decoded = decode(frame.linktype, &frame.data);
-                out.clear();
-                printer.print(n, &frame, &decoded, &mut out);
-            }
+            Ok(true) => print_all(
+                Options {
+                    verbose: 1,
+                    ..Options::default()
+                },
+                &frame,
+                &decode(frame.linktype, &frame.data),
+            ),
             _ => break,
         }
     }
+}
+
+/// A display filter (the bytes before the first NUL) parsed and, when it
+/// parses, matched against the frame that follows (Ethernet).
+pub fn filter(data: &[u8]) {
+    let (expr, bytes) = match data.iter().position(|&b| b == 0) {
+        Some(i) => (&data[..i], &data[i + 1..]),
+        None => (data, &[][..]),
+    };
+    let Ok(expr) = std::str::from_utf8(expr) else {
+        return;
+    };
+    let Ok(filter) = Filter::parse(expr) else {
+        return;
+    };
+    let frame = Frame {
+        orig_len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+        data: bytes.to_vec(),
+        ..Frame::default()
+    };
+    let _ = filter.matches(&FrameRef::new(1, &frame));
 }

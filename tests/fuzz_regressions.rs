@@ -9,7 +9,9 @@ mod harness;
 use std::path::Path;
 
 fn replay(target: &str, run: fn(&[u8])) -> usize {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/regressions")
+        .join(target);
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.unwrap().path();
@@ -40,4 +42,9 @@ fn keepalived_conf_regressions() {
 #[test]
 fn scenario_toml_regressions() {
     replay("scenario_toml", harness::scenario_toml);
+}
+
+#[test]
+fn filter_regressions() {
+    replay("filter", harness::filter);
 }
