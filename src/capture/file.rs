@@ -16,7 +16,7 @@ use std::path::Path;
 /// means a hostile length never turns into a large allocation.
 pub const MAX_CAPLEN: u32 = 262_144;
 
-const READ_BUFFER: usize = 1 << 20;
+const READ_BUFFER: usize = 128 << 10;
 
 /// Why a capture file cannot be read further, and where.
 #[derive(Debug, thiserror::Error)]

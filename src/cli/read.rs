@@ -7,13 +7,13 @@
 //! in [`printer`]; adding a filter is a line in [`predicate`].
 
 use super::Status;
-use crate::capture::{self, writer::PcapWriter, Frame, LinkType};
-use crate::print::{time::TimeFormat, Compat, Options, Printer, Tcpdump};
-use crate::wire::decode::{decode, Decoded};
+use crate::capture::{self, writer::PcapWriter, Frame, LinkType, Source};
+use crate::print::parallel::print_frames;
+use crate::print::{time::TimeFormat, Compat, FrameView, Options, Printer, Tcpdump};
 use anyhow::Context;
 use clap::ArgAction;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -80,7 +80,7 @@ fn mode(_args: &Args) -> Mode {
     Mode::Tcpdump
 }
 
-fn printer(args: &Args) -> Box<dyn Printer> {
+fn printer(args: &Args) -> Box<dyn Printer + Send> {
     match mode(args) {
         Mode::Tcpdump => Box::new(Tcpdump::new(Options {
             verbose: args.verbose,
@@ -99,15 +99,12 @@ fn printer(args: &Args) -> Box<dyn Printer> {
 }
 
 /// Decides which frames pass (are printed, counted and written).
-type Predicate = Box<dyn FnMut(&Frame, &Decoded<'_>) -> bool>;
+type Predicate = Box<dyn FnMut(&FrameView<'_>) -> bool>;
 
 /// The frame predicate the arguments ask for; `None` lets every frame pass.
 fn predicate(_args: &Args) -> anyhow::Result<Option<Predicate>> {
     Ok(None)
 }
-
-/// Printed output is collected here and written in large pieces.
-const FLUSH_AT: usize = 256 * 1024;
 
 /// `-w`: the pcap is created at the first frame that passes, with its link type.
 struct Output {
@@ -152,62 +149,73 @@ fn create(path: &Path, linktype: LinkType, nanos: bool) -> anyhow::Result<PcapWr
 }
 
 pub fn run(args: Args) -> anyhow::Result<Status> {
-    let mut printer = printer(&args);
     let mut keep = predicate(&args)?;
     let print = args.write.is_none() || args.print_too;
-    let mut output: Option<Output> = None;
-    let stdout = io::stdout();
-    let mut stdout = stdout.lock();
-    let mut buf: Vec<u8> = Vec::with_capacity(FLUSH_AT + 64 * 1024);
-    let mut frame = Frame::default();
-    let mut passed: u64 = 0;
     let limit = args.count.unwrap_or(u64::MAX);
-    let result = (|| -> anyhow::Result<()> {
-        'files: for path in &args.files {
-            let mut source = capture::open(path)?;
-            if let Some(out) = &args.write {
-                // The first file decides the timestamp precision of the output.
-                output.get_or_insert_with(|| Output {
-                    path: out.clone(),
-                    nanos: source.nanosecond_precision(),
-                    writer: None,
-                });
+    let mut output: Option<Output> = None;
+    let mut files = args.files.iter();
+    let mut source: Option<Box<dyn Source>> = None;
+    let mut passed: u64 = 0;
+    // Yields the next frame that passes, in order across the files; writes
+    // it with -w. Runs on this thread whatever prints.
+    let mut next = |frame: &mut Frame| -> anyhow::Result<bool> {
+        while passed < limit {
+            let Some(src) = source.as_mut() else {
+                let Some(path) = files.next() else { return Ok(false) };
+                let src = capture::open(path)?;
+                if let Some(out) = &args.write {
+                    // The first file decides the timestamp precision of the output.
+                    output.get_or_insert_with(|| Output {
+                        path: out.clone(),
+                        nanos: src.nanosecond_precision(),
+                        writer: None,
+                    });
+                }
+                source = Some(src);
+                continue;
+            };
+            if !src.next_frame(frame)? {
+                source = None;
+                continue;
             }
-            while passed < limit {
-                if !source.next_frame(&mut frame)? {
-                    continue 'files;
-                }
-                let decoded = decode(frame.linktype, &frame.data);
-                if let Some(keep) = keep.as_mut() {
-                    if !keep(&frame, &decoded) {
-                        continue;
-                    }
-                }
-                passed += 1;
-                if print {
-                    printer.print(passed, &frame, &decoded, &mut buf);
-                    if buf.len() >= FLUSH_AT {
-                        stdout.write_all(&buf)?;
-                        buf.clear();
-                    }
-                }
-                if let Some(o) = output.as_mut() {
-                    o.write(&frame)?;
+            if let Some(keep) = keep.as_mut() {
+                if !keep(&FrameView::new(frame)) {
+                    continue;
                 }
             }
-            break;
+            passed += 1;
+            if let Some(o) = output.as_mut() {
+                o.write(frame)?;
+            }
+            return Ok(true);
         }
-        Ok(())
-    })();
-    // Frames read before an error are still printed, as tcpdump does.
-    if print {
-        printer.finish(&mut buf);
-        stdout.write_all(&buf)?;
-        stdout.flush()?;
-    }
-    // Likewise the frames written before an error are kept.
+        Ok(false)
+    };
+    let result = if print {
+        let make = || printer(&args);
+        let workers = if make().frame_independent() { workers() } else { 1 };
+        print_frames(workers, &make, &mut next, &mut io::stdout())
+    } else {
+        let mut frame = Frame::default();
+        (|| {
+            while next(&mut frame)? {}
+            Ok(())
+        })()
+    };
+    // Frames read before an error were printed, as tcpdump does; likewise
+    // the frames written before it are kept.
     let finished = output.map_or(Ok(()), Output::finish);
     result?;
     finished?;
     Ok(Status::Ok)
+}
+
+/// Printing threads: one per core beyond the one that reads, at most four.
+fn workers() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores <= 1 {
+        1
+    } else {
+        cores.min(4)
+    }
 }

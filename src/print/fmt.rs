@@ -3,47 +3,93 @@
 //! two million packets a second leaves no room for `fmt` machinery.
 
 /// Appends `n` copies of `byte`.
+#[inline]
 pub fn pad(out: &mut Vec<u8>, n: usize, byte: u8) {
     out.resize(out.len() + n, byte);
 }
 
-/// Appends `v` in decimal.
-pub fn dec(out: &mut Vec<u8>, v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut v = v;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+/// Appends the first `n` bytes of `word` (least significant byte first).
+/// Text is assembled in a register and stored whole: assembling it in a
+/// byte array and copying that out stalls on store-to-load forwarding.
+#[inline]
+fn put64(out: &mut Vec<u8>, word: u64, n: usize) {
+    let len = out.len();
+    out.extend_from_slice(&word.to_le_bytes());
+    out.truncate(len + n);
+}
+
+#[inline]
+fn put128(out: &mut Vec<u8>, word: u128, n: usize) {
+    let len = out.len();
+    out.extend_from_slice(&word.to_le_bytes());
+    out.truncate(len + n);
+}
+
+/// How many decimal digits `v` has.
+#[inline]
+fn count_digits(v: u64) -> usize {
+    let mut n = 1;
+    let mut x = v;
+    while x >= 10_000 {
+        x /= 10_000;
+        n += 4;
     }
-    out.extend_from_slice(&buf[i..]);
+    n + usize::from(x >= 10) + usize::from(x >= 100) + usize::from(x >= 1000)
+}
+
+/// The `n` (at most 8) low decimal digits of `v` as ASCII, first digit in
+/// the lowest byte.
+#[inline]
+fn digit_word(mut v: u64, n: usize) -> u64 {
+    let mut word = 0u64;
+    let mut shift = 8 * n;
+    while shift > 0 {
+        shift -= 8;
+        word |= (b'0' as u64 + v % 10) << shift;
+        v /= 10;
+    }
+    word
+}
+
+/// Appends the `n` low digits of `v`.
+#[inline]
+fn put_digits(out: &mut Vec<u8>, v: u64, n: usize) {
+    if n > 8 {
+        put_digits(out, v / 100_000_000, n - 8);
+        put64(out, digit_word(v % 100_000_000, 8), 8);
+    } else {
+        put64(out, digit_word(v, n), n);
+    }
+}
+
+/// Appends `v` in decimal.
+#[inline]
+pub fn dec(out: &mut Vec<u8>, v: u64) {
+    if v < 10 {
+        out.push(b'0' + v as u8);
+        return;
+    }
+    put_digits(out, v, count_digits(v));
 }
 
 /// Appends `v` in decimal, right-aligned in `width` with `fill` (`%5u`, `%06u`).
+#[inline]
 pub fn dec_pad(out: &mut Vec<u8>, v: u64, width: usize, fill: u8) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut v = v;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
+    let n = count_digits(v);
+    if width > n {
+        if fill == b'0' {
+            put_digits(out, v, width);
+            return;
         }
+        pad(out, width - n, fill);
     }
-    let digits = buf.len() - i;
-    pad(out, width.saturating_sub(digits), fill);
-    out.extend_from_slice(&buf[i..]);
+    put_digits(out, v, n);
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Appends `v` in lower-case hex without leading zeros (`%x`).
+#[inline]
 pub fn hex(out: &mut Vec<u8>, v: u64) {
     hex_pad(out, v, 1);
 }
@@ -67,25 +113,47 @@ pub fn hex_pad(out: &mut Vec<u8>, v: u64, width: usize) {
 }
 
 /// Appends one byte as two hex digits.
+#[inline]
 pub fn hex_byte(out: &mut Vec<u8>, b: u8) {
     out.push(HEX[usize::from(b >> 4)]);
     out.push(HEX[usize::from(b & 0xf)]);
 }
 
+/// Each byte value as decimal text (first digit in the lowest byte), and
+/// how long that text is.
+static OCTETS: [(u32, u32); 256] = {
+    let mut t = [(0u32, 0u32); 256];
+    let mut i = 0;
+    while i < 256 {
+        let (h, te, o) = ((i / 100) as u32, (i / 10 % 10) as u32, (i % 10) as u32);
+        let z = b'0' as u32;
+        t[i] = if i >= 100 {
+            ((z + h) | (z + te) << 8 | (z + o) << 16, 3)
+        } else if i >= 10 {
+            ((z + te) | (z + o) << 8, 2)
+        } else {
+            (z + o, 1)
+        };
+        i += 1;
+    }
+    t
+};
+
 /// Appends a dotted-quad IPv4 address from its first four bytes.
+#[inline]
 pub fn ipv4(out: &mut Vec<u8>, a: &[u8]) {
+    let mut word = 0u128;
+    let mut n = 0u32;
     for (i, &b) in a[..4].iter().enumerate() {
         if i > 0 {
-            out.push(b'.');
+            word |= u128::from(b'.') << (8 * n);
+            n += 1;
         }
-        if b >= 100 {
-            out.push(b'0' + b / 100);
-            out.push(b'0' + b / 10 % 10);
-        } else if b >= 10 {
-            out.push(b'0' + b / 10);
-        }
-        out.push(b'0' + b % 10);
+        let (text, len) = OCTETS[usize::from(b)];
+        word |= u128::from(text) << (8 * n);
+        n += len;
     }
+    put128(out, word, n as usize);
 }
 
 /// Appends an IPv6 address from its first sixteen bytes the way tcpdump's
@@ -164,10 +232,15 @@ mod test {
     #[test]
     fn numbers() {
         assert_eq!(s(|o| dec(o, 0)), "0");
+        for v in [9, 10, 99, 100, 999, 1000, 9999, 10_000, 12_345, 99_999_999, 100_000_000] {
+            assert_eq!(s(|o| dec(o, v)), v.to_string());
+        }
         assert_eq!(s(|o| dec(o, u64::MAX)), "18446744073709551615");
         assert_eq!(s(|o| dec_pad(o, 42, 5, b' ')), "   42");
         assert_eq!(s(|o| dec_pad(o, 1234567, 6, b'0')), "1234567");
         assert_eq!(s(|o| dec_pad(o, 7, 6, b'0')), "000007");
+        assert_eq!(s(|o| dec_pad(o, 0, 9, b'0')), "000000000");
+        assert_eq!(s(|o| dec(o, 1_234_567_890_123)), "1234567890123");
         assert_eq!(s(|o| hex(o, 0)), "0");
         assert_eq!(s(|o| hex(o, 0x8917)), "8917");
         assert_eq!(s(|o| hex_pad(o, 0x806, 4)), "0806");

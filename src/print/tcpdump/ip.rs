@@ -7,15 +7,40 @@ use crate::wire::checksum;
 use crate::wire::vrrp::Family;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// What upper-layer printers need from the IP header: the addresses for
-/// pseudo-header checksums and the family.
+/// What upper-layer printers need from the IP header: the family, the hop
+/// limit, and the addresses (for endpoints and pseudo-header checksums).
 #[derive(Debug, Clone, Copy)]
-pub(super) struct IpInfo {
+pub(super) struct IpInfo<'a> {
     pub family: Family,
-    pub src: IpAddr,
-    pub dst: IpAddr,
+    /// The fixed header (20 or 40 bytes, all captured).
+    header: &'a [u8],
     /// Hop limit or TTL.
     pub ttl: u8,
+}
+
+impl IpInfo<'_> {
+    fn addr(&self, at: usize) -> IpAddr {
+        let h = self.header;
+        match self.family {
+            Family::Ipv4 => IpAddr::V4(Ipv4Addr::new(h[at], h[at + 1], h[at + 2], h[at + 3])),
+            Family::Ipv6 => IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(&h[at..at + 16]).unwrap_or_default())),
+        }
+    }
+    pub fn src(&self) -> IpAddr {
+        self.addr(if self.family == Family::Ipv4 { 12 } else { 8 })
+    }
+    pub fn dst(&self) -> IpAddr {
+        self.addr(if self.family == Family::Ipv4 { 16 } else { 24 })
+    }
+    /// Writes the source (`dst` false) or destination address.
+    pub fn write_addr(&self, cx: &mut Cx<'_>, dst: bool) {
+        match (self.family, dst) {
+            (Family::Ipv4, false) => cx.ipv4(&self.header[12..16]),
+            (Family::Ipv4, true) => cx.ipv4(&self.header[16..20]),
+            (Family::Ipv6, false) => cx.ipv6(&self.header[8..24]),
+            (Family::Ipv6, true) => cx.ipv6(&self.header[24..40]),
+        }
+    }
 }
 
 /// Raw IP: the version nibble picks the printer (tcpdump's `ipN_print`).
@@ -112,12 +137,7 @@ pub(super) fn ipv4(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
         cx.s(")]");
         return Err(Trunc);
     }
-    let info = IpInfo {
-        family: Family::Ipv4,
-        src: IpAddr::V4(Ipv4Addr::new(b[12], b[13], b[14], b[15])),
-        dst: IpAddr::V4(Ipv4Addr::new(b[16], b[17], b[18], b[19])),
-        ttl: b[8],
-    };
+    let info = IpInfo { family: Family::Ipv4, header: &b[..20], ttl: b[8] };
     demux(cx, &b[hlen..], len - hlen, proto, &info)
 }
 
@@ -390,12 +410,7 @@ pub(super) fn ipv6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
         cx.s(") ");
     }
     let b = &b[..b.len().min(len)];
-    let mut info = IpInfo {
-        family: Family::Ipv6,
-        src: IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(&b[8..24]).unwrap_or_default())),
-        dst: IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(&b[24..40]).unwrap_or_default())),
-        ttl: b[7],
-    };
+    let info = IpInfo { family: Family::Ipv6, header: &b[..40], ttl: b[7] };
     let mut cp = 0;
     let mut advance = 40;
     let mut found_extension = false;
@@ -433,7 +448,6 @@ pub(super) fn ipv6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
                     }
                     len = 0;
                 }
-                info.ttl = b[7];
                 return demux(cx, &b[cp..], len, nh, &info);
             }
         }
@@ -442,7 +456,7 @@ pub(super) fn ipv6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
 }
 
 /// The protocol after IP (`ip_demux_print`).
-fn demux(cx: &mut Cx<'_>, payload: &[u8], length: usize, nh: u8, info: &IpInfo) -> R {
+fn demux(cx: &mut Cx<'_>, payload: &[u8], length: usize, nh: u8, info: &IpInfo<'_>) -> R {
     let v4 = info.family == Family::Ipv4;
     match nh {
         6 => transport::tcp(cx, payload, length, info),

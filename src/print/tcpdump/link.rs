@@ -6,14 +6,14 @@ use super::{arp, get, get16, get32, ip, Cx, R};
 use crate::capture::{Frame, LinkType};
 use crate::print::fmt::pad;
 use crate::print::names;
-use crate::wire::decode::{Decoded, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_RARP};
+use crate::wire::decode::{ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_RARP};
 use std::sync::OnceLock;
 
 /// Largest 802.3 length; larger values are ethertypes.
 const MAX_ETHERNET_LENGTH: u16 = 1500;
 const VLAN_TPIDS: [u16; 4] = [0x8100, 0x9100, 0x9200, 0x88a8];
 
-pub(super) fn print(cx: &mut Cx<'_>, frame: &Frame, _decoded: &Decoded<'_>) -> R<usize> {
+pub(super) fn print(cx: &mut Cx<'_>, frame: &Frame) -> R<usize> {
     let data = &frame.data[..];
     let length = frame.orig_len as usize;
     match frame.linktype {

@@ -5,27 +5,19 @@
 
 use super::ip::IpInfo;
 use super::{bytes, get, get16, get32, Cx, R};
-use std::net::IpAddr;
 
-fn addr(cx: &mut Cx<'_>, a: IpAddr) {
-    match a {
-        IpAddr::V4(a) => cx.ipv4(&a.octets()),
-        IpAddr::V6(a) => cx.ipv6(&a.octets()),
-    }
-}
-
-fn endpoints(cx: &mut Cx<'_>, ip: &IpInfo, sport: u16, dport: u16) {
-    addr(cx, ip.src);
+fn endpoints(cx: &mut Cx<'_>, ip: &IpInfo<'_>, sport: u16, dport: u16) {
+    ip.write_addr(cx, false);
     cx.s(".");
     cx.dec(sport);
     cx.s(" > ");
-    addr(cx, ip.dst);
+    ip.write_addr(cx, true);
     cx.s(".");
     cx.dec(dport);
     cx.s(": ");
 }
 
-pub(super) fn tcp(cx: &mut Cx<'_>, b: &[u8], length: usize, ip: &IpInfo) -> R {
+pub(super) fn tcp(cx: &mut Cx<'_>, b: &[u8], length: usize, ip: &IpInfo<'_>) -> R {
     cx.proto = "tcp";
     let (sport, dport) = (get16(b, 0)?, get16(b, 2)?);
     endpoints(cx, ip, sport, dport);
@@ -126,7 +118,7 @@ fn tcp_options(cx: &mut Cx<'_>, mut o: &[u8]) {
     }
 }
 
-pub(super) fn udp(cx: &mut Cx<'_>, b: &[u8], _length: usize, ip: &IpInfo) -> R {
+pub(super) fn udp(cx: &mut Cx<'_>, b: &[u8], _length: usize, ip: &IpInfo<'_>) -> R {
     cx.proto = "udp";
     let (sport, dport) = (get16(b, 0)?, get16(b, 2)?);
     endpoints(cx, ip, sport, dport);

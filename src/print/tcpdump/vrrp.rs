@@ -8,7 +8,7 @@ use crate::wire::vrrp::{field, ChecksumVariant, Family, Packet, HEADER_LEN};
 
 /// `b` is the VRRP message as captured (cut at the IP length); `len` is the
 /// length the IP header claims for it.
-pub(super) fn print(cx: &mut Cx<'_>, b: &[u8], len: usize, ip: &IpInfo) -> R {
+pub(super) fn print(cx: &mut Cx<'_>, b: &[u8], len: usize, ip: &IpInfo<'_>) -> R {
     cx.proto = "vrrp";
     cx.s("VRRP");
     let vt = get(b, field::VER_TYPE)?;
@@ -66,7 +66,7 @@ pub(super) fn print(cx: &mut Cx<'_>, b: &[u8], len: usize, ip: &IpInfo) -> R {
         // tcpdump verifies only the RFC computation: v2 over the message, v3
         // with the pseudo-header. The other variants wire::vrrp recognises
         // are "bad" here, as they are for tcpdump.
-        if Packet::new_unchecked(msg).verify_checksum(ip.src, ip.dst) != Some(ChecksumVariant::Rfc) {
+        if Packet::new_unchecked(msg).verify_checksum(ip.src(), ip.dst()) != Some(ChecksumVariant::Rfc) {
             let stored = get16(b, field::CHECKSUM.start)?;
             cx.s(", (bad vrrp cksum ");
             cx.hex(stored);
