@@ -106,17 +106,17 @@ fn predicate(_args: &Args) -> anyhow::Result<Option<Predicate>> {
     Ok(None)
 }
 
-/// `-w`: the pcap is created at the first frame that passes, with its link type.
+/// `-w`: the pcap is created at the first frame that passes, with its link
+/// type, and nanosecond timestamps if its source has them.
 struct Output {
     path: PathBuf,
-    nanos: bool,
     writer: Option<(LinkType, PcapWriter<BufWriter<File>>)>,
 }
 
 impl Output {
-    fn write(&mut self, frame: &Frame) -> anyhow::Result<()> {
+    fn write(&mut self, frame: &Frame, nanos: bool) -> anyhow::Result<()> {
         if self.writer.is_none() {
-            self.writer = Some((frame.linktype, create(&self.path, frame.linktype, self.nanos)?));
+            self.writer = Some((frame.linktype, create(&self.path, frame.linktype, nanos)?));
         }
         let Some((linktype, w)) = self.writer.as_mut() else { return Ok(()) };
         if *linktype != frame.linktype {
@@ -130,10 +130,11 @@ impl Output {
         w.write_frame(frame).with_context(|| self.path.display().to_string())
     }
 
-    fn finish(mut self) -> anyhow::Result<()> {
-        if self.writer.is_none() {
+    /// Flushes; `empty_too` leaves an empty capture when nothing passed.
+    fn finish(mut self, empty_too: bool) -> anyhow::Result<()> {
+        if self.writer.is_none() && empty_too {
             // Nothing passed: still leave a valid, empty capture.
-            self.writer = Some((LinkType::Ethernet, create(&self.path, LinkType::Ethernet, self.nanos)?));
+            self.writer = Some((LinkType::Ethernet, create(&self.path, LinkType::Ethernet, false)?));
         }
         if let Some((_, mut w)) = self.writer {
             w.flush().with_context(|| self.path.display().to_string())?;
@@ -152,7 +153,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     let mut keep = predicate(&args)?;
     let print = args.write.is_none() || args.print_too;
     let limit = args.count.unwrap_or(u64::MAX);
-    let mut output: Option<Output> = None;
+    let mut output = args.write.as_ref().map(|path| Output { path: path.clone(), writer: None });
     let mut files = args.files.iter();
     let mut source: Option<Box<dyn Source>> = None;
     let mut passed: u64 = 0;
@@ -162,16 +163,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         while passed < limit {
             let Some(src) = source.as_mut() else {
                 let Some(path) = files.next() else { return Ok(false) };
-                let src = capture::open(path)?;
-                if let Some(out) = &args.write {
-                    // The first file decides the timestamp precision of the output.
-                    output.get_or_insert_with(|| Output {
-                        path: out.clone(),
-                        nanos: src.nanosecond_precision(),
-                        writer: None,
-                    });
-                }
-                source = Some(src);
+                source = Some(capture::open(path)?);
                 continue;
             };
             if !src.next_frame(frame)? {
@@ -185,7 +177,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
             }
             passed += 1;
             if let Some(o) = output.as_mut() {
-                o.write(frame)?;
+                o.write(frame, src.nanosecond_precision())?;
             }
             return Ok(true);
         }
@@ -204,7 +196,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     };
     // Frames read before an error were printed, as tcpdump does; likewise
     // the frames written before it are kept.
-    let finished = output.map_or(Ok(()), Output::finish);
+    let finished = output.map_or(Ok(()), |o| o.finish(result.is_ok()));
     result?;
     finished?;
     Ok(Status::Ok)

@@ -1,7 +1,7 @@
 //! IPv4 and IPv6 as tcpdump prints them: `IP`/`IP6`, the `-v` header in
 //! parentheses, `src > dst: `, then the payload's printer.
 
-use super::{bytes, get, get16, get32, transport, vrrp, Cx, Trunc, R};
+use super::{get, get16, get32, transport, vrrp, Cx, Trunc, R};
 use crate::print::names;
 use crate::wire::checksum;
 use crate::wire::vrrp::Family;
@@ -16,6 +16,8 @@ pub(super) struct IpInfo<'a> {
     header: &'a [u8],
     /// Hop limit or TTL.
     pub ttl: u8,
+    /// More fragments follow (IPv4 MF), so transport checksums cannot be checked.
+    pub fragmented: bool,
 }
 
 impl IpInfo<'_> {
@@ -86,7 +88,12 @@ pub(super) fn ipv4(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
     if !cx.opts.link_header {
         cx.s("IP ");
     }
-    bytes(b, 0, 20)?;
+    // tcpdump's ip_print checks the header with ND_TCHECK: a short header
+    // ends the line here, the link header still counts for -x.
+    if b.len() < 20 {
+        cx.trunc_note();
+        return Ok(());
+    }
     if length < 20 {
         cx.s("truncated-ip ");
         cx.dec(length as u64);
@@ -137,7 +144,7 @@ pub(super) fn ipv4(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
         cx.s(")]");
         return Err(Trunc);
     }
-    let info = IpInfo { family: Family::Ipv4, header: &b[..20], ttl: b[8] };
+    let info = IpInfo { family: Family::Ipv4, header: &b[..20], ttl: b[8], fragmented: off & 0x2000 != 0 };
     demux(cx, &b[hlen..], len - hlen, proto, &info)
 }
 
@@ -207,7 +214,7 @@ fn header_v4(cx: &mut Cx<'_>, b: &[u8], hlen: usize, off: u16, proto: u8) -> R<b
 }
 
 /// tcpdump's `in_cksum_shouldbe`: the checksum that would have been right.
-fn should_be(stored: u16, computed: u16) -> u16 {
+pub(super) fn should_be(stored: u16, computed: u16) -> u16 {
     let mut v = u32::from(stored) + u32::from(computed);
     v = (v & 0xffff) + (v >> 16);
     v = (v & 0xffff) + (v >> 16);
@@ -358,7 +365,10 @@ fn option_timestamp(cx: &mut Cx<'_>, opt: &[u8]) -> R<bool> {
 /// `b` runs from the IPv6 header to the end of the capture.
 pub(super) fn ipv6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
     cx.proto = "ip6";
-    bytes(b, 0, 40)?;
+    if b.len() < 40 {
+        cx.trunc_note();
+        return Ok(());
+    }
     if length < 40 {
         cx.s("truncated-ip6 ");
         cx.dec(length as u64);
@@ -410,7 +420,7 @@ pub(super) fn ipv6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
         cx.s(") ");
     }
     let b = &b[..b.len().min(len)];
-    let info = IpInfo { family: Family::Ipv6, header: &b[..40], ttl: b[7] };
+    let info = IpInfo { family: Family::Ipv6, header: &b[..40], ttl: b[7], fragmented: false };
     let mut cp = 0;
     let mut advance = 40;
     let mut found_extension = false;
@@ -462,7 +472,7 @@ fn demux(cx: &mut Cx<'_>, payload: &[u8], length: usize, nh: u8, info: &IpInfo<'
         6 => transport::tcp(cx, payload, length, info),
         17 => transport::udp(cx, payload, length, info),
         1 if v4 => transport::icmp(cx, payload, length),
-        58 if !v4 => transport::icmp6(cx, payload, length),
+        58 if !v4 => transport::icmp6(cx, payload, length, info),
         1 | 2 | 58 if v4 == (nh == 58) => {
             cx.s("[");
             cx.s(names::ipproto(nh).unwrap_or("unknown"));

@@ -141,11 +141,16 @@ impl Cx<'_> {
     pub fn invalid(&mut self) {
         self.s(" (invalid)");
     }
-    /// tcpdump's default print of a payload it cannot decode: a hex and
-    /// ASCII dump, unless `-x`/`-X` dumps the packet anyway.
+    /// tcpdump's default print (`ND_DEFAULTPRINT`) of bytes it cannot
+    /// decode: a hex and ASCII dump.
     pub fn default_print(&mut self, b: &[u8]) {
+        hex_and_ascii(self.out, "\n\t", b, b.len());
+    }
+    /// The default print of an unknown link-layer payload, which tcpdump
+    /// leaves out when `-x`/`-X` dumps the packet anyway.
+    pub fn unknown_payload(&mut self, b: &[u8]) {
         if !self.opts.suppress_default_print() {
-            hex_and_ascii(self.out, "\n\t", b, b.len());
+            self.default_print(b);
         }
     }
     pub fn verbose(&self) -> bool {

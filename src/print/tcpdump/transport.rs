@@ -3,7 +3,9 @@
 //! prints them (TCP sequence numbers stay absolute, and UDP applications are
 //! not decoded), and no input can make them fail.
 
-use super::ip::IpInfo;
+use super::ip::{should_be, IpInfo};
+use crate::wire::checksum;
+use crate::wire::vrrp::Family;
 use super::{bytes, get, get16, get32, Cx, R};
 
 fn endpoints(cx: &mut Cx<'_>, ip: &IpInfo<'_>, sport: u16, dport: u16) {
@@ -44,6 +46,30 @@ pub(super) fn tcp(cx: &mut Cx<'_>, b: &[u8], length: usize, ip: &IpInfo<'_>) -> 
         cx.s("none");
     }
     cx.s("]");
+    if hlen > length {
+        cx.s(" [bad hdr length ");
+        cx.dec(hlen as u64);
+        cx.s(" - too long, > ");
+        cx.dec(length as u64);
+        cx.s("]");
+        return Ok(());
+    }
+    if cx.verbose() && !ip.fragmented {
+        if let Some(segment) = b.get(..length) {
+            let pseudo = checksum::pseudo_header(ip.src(), ip.dst(), 6, length as u32);
+            let sum = !checksum::combine(&[checksum::sum(segment), pseudo]);
+            let stored = get16(b, 16)?;
+            cx.s(", cksum 0x");
+            cx.hex_pad(stored, 4);
+            if sum != 0 {
+                cx.s(" (incorrect -> 0x");
+                cx.hex_pad(should_be(stored, sum), 4);
+                cx.s(")");
+            } else {
+                cx.s(" (correct)");
+            }
+        }
+    }
     let payload = length.saturating_sub(hlen);
     let seq = get32(b, 4)?;
     if flags & 0x07 != 0 || payload > 0 {
@@ -123,6 +149,15 @@ pub(super) fn udp(cx: &mut Cx<'_>, b: &[u8], _length: usize, ip: &IpInfo<'_>) ->
     let (sport, dport) = (get16(b, 0)?, get16(b, 2)?);
     endpoints(cx, ip, sport, dport);
     let ulen = usize::from(get16(b, 4)?);
+    let v4 = ip.family == Family::Ipv4;
+    if ulen >= 8 && cx.verbose() && !ip.fragmented && (!v4 || cx.opts.verbose > 1) {
+        let stored = get16(b, 6)?;
+        if v4 && stored == 0 {
+            cx.s("[no cksum] ");
+        } else if let Some(datagram) = b.get(..ulen) {
+            checksum_note(cx, ip, datagram, 17, stored, "udp");
+        }
+    }
     cx.s("UDP, ");
     if ulen < 8 {
         cx.s("bad length ");
@@ -133,6 +168,25 @@ pub(super) fn udp(cx: &mut Cx<'_>, b: &[u8], _length: usize, ip: &IpInfo<'_>) ->
         cx.dec((ulen - 8) as u64);
     }
     Ok(())
+}
+
+/// `[udp sum ok] ` or `[bad udp cksum 0x1234 -> 0x5678!] `.
+fn checksum_note(cx: &mut Cx<'_>, ip: &IpInfo<'_>, data: &[u8], proto: u8, stored: u16, name: &str) {
+    let pseudo = checksum::pseudo_header(ip.src(), ip.dst(), proto, data.len() as u32);
+    let sum = !checksum::combine(&[checksum::sum(data), pseudo]);
+    if sum != 0 {
+        cx.s("[bad ");
+        cx.s(name);
+        cx.s(" cksum 0x");
+        cx.hex_pad(stored, 4);
+        cx.s(" -> 0x");
+        cx.hex_pad(should_be(stored, sum), 4);
+        cx.s("!] ");
+    } else {
+        cx.s("[");
+        cx.s(name);
+        cx.s(" sum ok] ");
+    }
 }
 
 fn echo(cx: &mut Cx<'_>, b: &[u8], what: &str) -> R {
@@ -163,8 +217,14 @@ pub(super) fn icmp(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
     Ok(())
 }
 
-pub(super) fn icmp6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
+pub(super) fn icmp6(cx: &mut Cx<'_>, b: &[u8], length: usize, ip: &IpInfo<'_>) -> R {
     cx.proto = "icmp6";
+    if cx.verbose() {
+        if let Some(message) = b.get(..length) {
+            let stored = get16(b, 2)?;
+            checksum_note(cx, ip, message, 58, stored, "icmp6");
+        }
+    }
     cx.s("ICMP6, ");
     let t = get(b, 0)?;
     match t {
@@ -190,7 +250,9 @@ pub(super) fn icmp6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
             cx.dec(t);
         }
     }
-    cx.s(", length ");
-    cx.dec(length as u64);
+    if !cx.verbose() {
+        cx.s(", length ");
+        cx.dec(length as u64);
+    }
     Ok(())
 }

@@ -30,10 +30,13 @@ pub(super) fn print(cx: &mut Cx<'_>, b: &[u8], len: usize, ip: &IpInfo<'_>) -> R
     if !(2..=3).contains(&version) || msg_type != 1 {
         return Ok(());
     }
+    // tcpdump reads all of a print statement's fields before printing any
+    // of it, so a short packet stops before the statement.
+    let (vrid, prio) = (get(b, field::VRID)?, get(b, field::PRIORITY)?);
     cx.s(", vrid ");
-    cx.dec(get(b, field::VRID)?);
+    cx.dec(vrid);
     cx.s(", prio ");
-    cx.dec(get(b, field::PRIORITY)?);
+    cx.dec(prio);
     let mut auth_type = 0;
     if version == 2 {
         auth_type = get(b, field::AUTH_TYPE)?;
@@ -47,8 +50,9 @@ pub(super) fn print(cx: &mut Cx<'_>, b: &[u8], len: usize, ip: &IpInfo<'_>) -> R
                 cx.dec(n);
             }
         }
+        let intvl = get(b, field::ADVER_INT)?;
         cx.s(", intvl ");
-        cx.dec(get(b, field::ADVER_INT)?);
+        cx.dec(intvl);
         cx.s("s, length ");
     } else {
         let r = field::MAX_ADVER_INT;
