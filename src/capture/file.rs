@@ -95,6 +95,18 @@ impl Input {
         Ok(got)
     }
 
+    /// The next `n` bytes when they are already buffered (consumed by
+    /// [`Input::consume`]): lets a reader parse a record in place.
+    pub fn peek(&mut self, n: usize) -> anyhow::Result<Option<&[u8]>> {
+        let avail = self.r.fill_buf().map_err(|e| io_error(&self.name, self.pos, e))?;
+        Ok(avail.get(..n))
+    }
+
+    pub fn consume(&mut self, n: usize) {
+        self.r.consume(n);
+        self.pos += n as u64;
+    }
+
     /// Replaces `v`'s content with the next `n` bytes (fewer at the end of
     /// the file). `v` grows with the data that actually arrives, never to a
     /// length a header merely claims.

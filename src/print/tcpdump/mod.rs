@@ -108,11 +108,11 @@ pub(crate) struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    #[inline]
+    #[inline(always)]
     pub fn s(&mut self, s: &str) {
         self.out.extend_from_slice(s.as_bytes());
     }
-    #[inline]
+    #[inline(always)]
     pub fn dec(&mut self, v: impl Into<u64>) {
         dec(self.out, v.into());
     }
@@ -122,7 +122,7 @@ impl Cx<'_> {
     pub fn hex_pad(&mut self, v: impl Into<u64>, width: usize) {
         super::fmt::hex_pad(self.out, v.into(), width);
     }
-    #[inline]
+    #[inline(always)]
     pub fn ipv4(&mut self, a: &[u8]) {
         super::fmt::ipv4(self.out, a);
     }
@@ -170,7 +170,9 @@ impl Printer for Tcpdump {
             dec_pad(out, number, 5, b' ');
             out.extend_from_slice(b"  ");
         }
-        if invalid_header(out, frame) {
+        let (caplen, len) = (frame.data.len() as u64, u64::from(frame.orig_len));
+        let sane = caplen != 0 && caplen <= len && len <= u64::from(MAX_CAPLEN);
+        if !sane && invalid_header(out, frame) {
             return;
         }
         self.clock.print(out, frame.ts);
