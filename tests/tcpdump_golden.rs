@@ -1,7 +1,7 @@
 //! `vrrplab read` against tcpdump, byte for byte:
 //! - tcpdump's own VRRP/ARP tests (pcaps and expected outputs in
 //!   `../shared/reference/tcpdump-tests/`, run as tcpdump's harness runs them);
-//! - every capture in `fixtures/` under many flag combinations, compared with
+//! - every capture in `fixtures/` and `captures/` under many flag combinations, compared with
 //!   the tcpdump installed on this machine (4.99.3 in Debian 12 and in CI).
 //!
 //! Missing inputs or tools skip with a note, except under `CI=true`, where
@@ -145,14 +145,15 @@ fn fixtures_match_installed_tcpdump() {
     if !require(tcpdump_installed(), "tcpdump is not installed") {
         return;
     }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = ["fixtures", "captures"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
         .collect();
     files.sort();
-    assert!(files.len() >= 14, "fixtures missing in {}", dir.display());
+    assert!(files.len() >= 16, "captures missing in fixtures/ or captures/");
     let mut failed = Vec::new();
     for file in &files {
         for flags in FLAGS {
