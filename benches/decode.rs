@@ -4,7 +4,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use vrrplab::capture::{Frame, LinkType, Timestamp};
-use vrrplab::print::{time::TimeFormat, FrameView, Options, Printer, Tcpdump};
+use vrrplab::print::{time::TimeFormat, FrameView, Numbers, Options, Printer, Tcpdump};
 use vrrplab::wire::decode::decode;
 use vrrplab::wire::vrrp::{Family, Packet, Repr};
 
@@ -33,7 +33,9 @@ fn frame(data: &[u8]) -> Frame {
 }
 
 fn benches(c: &mut Criterion) {
-    c.bench_function("decode vrrp frame", |b| b.iter(|| black_box(decode(LinkType::Ethernet, black_box(VRRP))).vrrp().is_some()));
+    c.bench_function("decode vrrp frame", |b| {
+        b.iter(|| black_box(decode(LinkType::Ethernet, black_box(VRRP))).vrrp().is_some())
+    });
     let d = decode(LinkType::Ethernet, VRRP);
     let payload = d.vrrp().map(|(_, p)| p).unwrap_or_default();
     c.bench_function("parse vrrp repr", |b| {
@@ -47,7 +49,7 @@ fn benches(c: &mut Criterion) {
             c.bench_function(&format!("print {name} line -v{verbose}"), |b| {
                 b.iter(|| {
                     out.clear();
-                    p.print(1, &FrameView::new(black_box(&f)), &mut out);
+                    p.print(Numbers { printed: 1, in_file: 1 }, &FrameView::new(black_box(&f)), &mut out);
                     out.len()
                 })
             });

@@ -1,7 +1,7 @@
 //! `vrrplab read` against tcpdump, byte for byte:
 //! - tcpdump's own VRRP/ARP tests (pcaps and expected outputs in
 //!   `../shared/reference/tcpdump-tests/`, run as tcpdump's harness runs them);
-//! - every capture in `fixtures/` and `captures/` under many flag combinations, compared with
+//! - every capture in `fixtures/` (with the simulator's) and `captures/` under many flag combinations, compared with
 //!   the tcpdump installed on this machine (4.99.3 in Debian 12 and in CI).
 //!
 //! Missing inputs or tools skip with a note, except under `CI=true`, where
@@ -146,9 +146,11 @@ fn fixtures_match_installed_tcpdump() {
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<PathBuf> = ["fixtures", "captures"]
+    // The simulator's captures (fixtures/sim) are VRRP and ARP too.
+    let mut files: Vec<PathBuf> = ["fixtures", "fixtures/sim", "captures"]
         .iter()
-        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
+        .filter_map(|d| std::fs::read_dir(root.join(d)).ok())
+        .flatten()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
         .collect();

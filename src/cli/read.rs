@@ -1,15 +1,19 @@
 //! `vrrplab read FILE...`: tcpdump for VRRP and ARP.
 //!
-//! One loop reads every file in order, decodes each frame once, asks the
-//! frame predicate whether it passes, then prints it with the chosen output
-//! mode and/or writes it with `-w`. Output modes implement
+//! Frames are read from every file in order, asked the frame predicate
+//! (`--filter`) whether they pass, written with `-w`, and printed with the
+//! chosen output mode (tcpdump lines, `-V` tree, `--json`), on several
+//! threads when the mode allows it. Headers are decoded once, and only when
+//! the filter or the mode needs them. Output modes implement
 //! [`crate::print::Printer`]; adding one is a variant of [`Mode`] and a line
 //! in [`printer`]; adding a filter is a line in [`predicate`].
 
 use super::Status;
 use crate::capture::{self, writer::PcapWriter, Frame, LinkType, Source};
+use crate::dissect::FrameRef;
+use crate::filter::Filter;
 use crate::print::parallel::print_frames;
-use crate::print::{time::TimeFormat, Compat, FrameView, Options, Printer, Tcpdump};
+use crate::print::{json::Json, time::TimeFormat, tree::TreePrinter, Compat, FrameView, Options, Printer, Tcpdump};
 use anyhow::Context;
 use clap::ArgAction;
 use std::fs::File;
@@ -59,6 +63,16 @@ pub struct Args {
     /// With -w, print the packets as well
     #[arg(long = "print", requires = "write")]
     pub print_too: bool,
+    /// Print the dissection tree: every field with its byte range, raw bytes, value and meaning
+    #[arg(short = 'V', conflicts_with = "json")]
+    pub tree: bool,
+    /// Print one JSON object per packet, with Wireshark's field names (as tshark -T fields prints them)
+    #[arg(long)]
+    pub json: bool,
+    /// Display filter over Wireshark's field names, applied before printing and -w:
+    /// e.g. 'vrrp.virt_rtr_id == 51 && vrrp.prio < 100', 'arp.isgratuitous', 'ip.addr == 192.0.2.0/24'
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
 }
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,10 +88,20 @@ pub enum TcpdumpCompat {
 enum Mode {
     /// tcpdump lines (with -x/-X dumps).
     Tcpdump,
+    /// `-V`: the dissection tree.
+    Tree,
+    /// `--json`: JSON lines.
+    Json,
 }
 
-fn mode(_args: &Args) -> Mode {
-    Mode::Tcpdump
+fn mode(args: &Args) -> Mode {
+    if args.tree {
+        Mode::Tree
+    } else if args.json {
+        Mode::Json
+    } else {
+        Mode::Tcpdump
+    }
 }
 
 fn printer(args: &Args) -> Box<dyn Printer + Send> {
@@ -95,15 +119,24 @@ fn printer(args: &Args) -> Box<dyn Printer + Send> {
                 TcpdumpCompat::V4_9 => Compat::V4_9,
             },
         })),
+        Mode::Tree => Box::new(TreePrinter),
+        Mode::Json => Box::new(Json),
     }
 }
 
-/// Decides which frames pass (are printed, counted and written).
-type Predicate = Box<dyn FnMut(&FrameView<'_>) -> bool>;
+/// Decides which frames pass (are printed, counted and written), given the
+/// frame's number in its file.
+type Predicate = Box<dyn FnMut(u64, &FrameView<'_>) -> bool>;
 
 /// The frame predicate the arguments ask for; `None` lets every frame pass.
-fn predicate(_args: &Args) -> anyhow::Result<Option<Predicate>> {
-    Ok(None)
+fn predicate(args: &Args) -> anyhow::Result<Option<Predicate>> {
+    let Some(expr) = &args.filter else {
+        return Ok(None);
+    };
+    let filter = Filter::parse(expr).map_err(|e| anyhow::anyhow!("--filter: {e}"))?;
+    Ok(Some(Box::new(move |number, view| {
+        filter.matches(&FrameRef { number, frame: view.frame, decoded: *view.decoded() })
+    })))
 }
 
 /// `-w`: the pcap is created at the first frame that passes, with its link
@@ -118,7 +151,9 @@ impl Output {
         if self.writer.is_none() {
             self.writer = Some((frame.linktype, create(&self.path, frame.linktype, nanos)?));
         }
-        let Some((linktype, w)) = self.writer.as_mut() else { return Ok(()) };
+        let Some((linktype, w)) = self.writer.as_mut() else {
+            return Ok(());
+        };
         if *linktype != frame.linktype {
             anyhow::bail!(
                 "{}: cannot write a {} frame into a pcap of {} frames (one link type per pcap file)",
@@ -157,21 +192,27 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     let mut files = args.files.iter();
     let mut source: Option<Box<dyn Source>> = None;
     let mut passed: u64 = 0;
-    // Yields the next frame that passes, in order across the files; writes
-    // it with -w. Runs on this thread whatever prints.
-    let mut next = |frame: &mut Frame| -> anyhow::Result<bool> {
+    let mut in_file: u64 = 0;
+    // Yields the next frame that passes, with its number in its file, in
+    // order across the files; writes it with -w. Runs on this thread
+    // whatever prints.
+    let mut next = |frame: &mut Frame| -> anyhow::Result<Option<u64>> {
         while passed < limit {
             let Some(src) = source.as_mut() else {
-                let Some(path) = files.next() else { return Ok(false) };
+                let Some(path) = files.next() else {
+                    return Ok(None);
+                };
                 source = Some(capture::open(path)?);
+                in_file = 0;
                 continue;
             };
             if !src.next_frame(frame)? {
                 source = None;
                 continue;
             }
+            in_file += 1;
             if let Some(keep) = keep.as_mut() {
-                if !keep(&FrameView::new(frame)) {
+                if !keep(in_file, &FrameView::new(frame)) {
                     continue;
                 }
             }
@@ -179,9 +220,9 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
             if let Some(o) = output.as_mut() {
                 o.write(frame, src.nanosecond_precision())?;
             }
-            return Ok(true);
+            return Ok(Some(in_file));
         }
-        Ok(false)
+        Ok(None)
     };
     let result = if print {
         let make = || printer(&args);
@@ -190,7 +231,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     } else {
         let mut frame = Frame::default();
         (|| {
-            while next(&mut frame)? {}
+            while next(&mut frame)?.is_some() {}
             Ok(())
         })()
     };

@@ -258,7 +258,10 @@ pub fn linkaddr(out: &mut Vec<u8>, a: &[u8]) {
     let mut pairs = a.chunks_exact(2);
     for (i, p) in pairs.by_ref().enumerate() {
         let lead = if i == 0 { 0 } else { 1 };
-        let word = colon | u64::from(HEX_PAIRS[usize::from(p[0])]) << 8 | colon << 24 | u64::from(HEX_PAIRS[usize::from(p[1])]) << 32;
+        let word = colon
+            | u64::from(HEX_PAIRS[usize::from(p[0])]) << 8
+            | colon << 24
+            | u64::from(HEX_PAIRS[usize::from(p[1])]) << 32;
         // Skip the leading colon of the first pair.
         put64(out, word >> (8 * (1 - lead)), 5 + lead);
     }

@@ -7,7 +7,7 @@
 //! The batches and their buffers circulate, so nothing is allocated per
 //! packet and memory stays bounded by the number of batches in flight.
 
-use super::{FrameView, Printer};
+use super::{FrameView, Numbers, Printer};
 use crate::capture::Frame;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -28,15 +28,15 @@ const FLUSH_AT: usize = 256 * 1024;
 /// Makes one printer per worker.
 pub type PrinterFactory<'a> = dyn Fn() -> Box<dyn Printer + Send> + Sync + 'a;
 
-/// Prints every frame `next` yields (it returns `Ok(false)` at the end) to
-/// `out`, numbering them from 1. With `workers` > 1 the frames are
+/// Prints every frame `next` yields (with its number in its file; `None`
+/// at the end) to `out`, numbering them from 1 as printed. With `workers` > 1 the frames are
 /// formatted on that many threads; the printers must then print each frame
 /// independently of the others. Frames yielded before an error of `next`
 /// are printed before the error is returned.
 pub fn print_frames(
     workers: usize,
     make: &PrinterFactory<'_>,
-    next: &mut dyn FnMut(&mut Frame) -> anyhow::Result<bool>,
+    next: &mut dyn FnMut(&mut Frame) -> anyhow::Result<Option<u64>>,
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<()> {
     if workers <= 1 {
@@ -73,20 +73,29 @@ struct Batch {
     seq: u64,
     first_number: u64,
     frames: Vec<Frame>,
+    /// Each frame's number in its file.
+    in_file: Vec<u64>,
     len: usize,
     out: Vec<u8>,
 }
 
 impl Batch {
     fn new() -> Batch {
-        Batch { seq: 0, first_number: 0, frames: (0..BATCH).map(|_| Frame::default()).collect(), len: 0, out: Vec::new() }
+        Batch {
+            seq: 0,
+            first_number: 0,
+            frames: (0..BATCH).map(|_| Frame::default()).collect(),
+            in_file: vec![0; BATCH],
+            len: 0,
+            out: Vec::new(),
+        }
     }
 }
 
 /// Reads frames into batches (at most `max_batches` of them exist) and
 /// hands them to the workers.
 fn feed(
-    next: &mut dyn FnMut(&mut Frame) -> anyhow::Result<bool>,
+    next: &mut dyn FnMut(&mut Frame) -> anyhow::Result<Option<u64>>,
     work: &std::sync::mpsc::SyncSender<Batch>,
     spare: &Receiver<Batch>,
     max_batches: usize,
@@ -109,7 +118,7 @@ fn feed(
         batch.first_number = number;
         batch.len = 0;
         let mut bytes = 0;
-        let mut result = Ok(true);
+        let mut result = Ok(Some(0));
         while batch.len < BATCH && bytes < BATCH_BYTES {
             let frame = &mut batch.frames[batch.len];
             if frame.data.capacity() > KEEP_CAPACITY {
@@ -117,15 +126,16 @@ fn feed(
             }
             result = next(frame);
             match result {
-                Ok(true) => {
+                Ok(Some(n)) => {
                     bytes += frame.data.len();
+                    batch.in_file[batch.len] = n;
                     batch.len += 1;
                 }
                 _ => break,
             }
         }
         number += batch.len as u64;
-        let last = !matches!(result, Ok(true));
+        let last = !matches!(result, Ok(Some(_)));
         if work.send(batch).is_err() {
             // The writer stopped (its error is reported instead).
             return Ok(());
@@ -146,7 +156,8 @@ fn worker(mut printer: Box<dyn Printer + Send>, work: &Mutex<Receiver<Batch>>, d
         let Ok(mut batch) = batch else { return };
         batch.out.clear();
         for (i, frame) in batch.frames[..batch.len].iter().enumerate() {
-            printer.print(batch.first_number + i as u64, &FrameView::new(frame), &mut batch.out);
+            let n = Numbers { printed: batch.first_number + i as u64, in_file: batch.in_file[i] };
+            printer.print(n, &FrameView::new(frame), &mut batch.out);
         }
         if done.send(batch).is_err() {
             return;
@@ -173,19 +184,19 @@ fn write_in_order(done: &Receiver<Batch>, spare: &Sender<Batch>, out: &mut (dyn 
 
 fn sequential(
     mut printer: Box<dyn Printer + Send>,
-    next: &mut dyn FnMut(&mut Frame) -> anyhow::Result<bool>,
+    next: &mut dyn FnMut(&mut Frame) -> anyhow::Result<Option<u64>>,
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<()> {
     let mut buf = Vec::with_capacity(FLUSH_AT + 64 * 1024);
     let mut frame = Frame::default();
-    let mut number = 0;
+    let mut printed = 0;
     let result = loop {
-        match next(&mut frame) {
-            Ok(true) => {}
+        let in_file = match next(&mut frame) {
+            Ok(Some(n)) => n,
             other => break other.map(|_| ()),
-        }
-        number += 1;
-        printer.print(number, &FrameView::new(&frame), &mut buf);
+        };
+        printed += 1;
+        printer.print(Numbers { printed, in_file }, &FrameView::new(&frame), &mut buf);
         if buf.len() >= FLUSH_AT {
             out.write_all(&buf)?;
             buf.clear();
@@ -206,8 +217,11 @@ mod test {
     struct Echo;
 
     impl Printer for Echo {
-        fn print(&mut self, number: u64, view: &FrameView<'_>, out: &mut Vec<u8>) {
-            out.extend_from_slice(format!("{number} {} {}\n", view.frame.data[0], view.frame.data.len()).as_bytes());
+        fn print(&mut self, n: Numbers, view: &FrameView<'_>, out: &mut Vec<u8>) {
+            assert_eq!(n.in_file, 10 * n.printed);
+            out.extend_from_slice(
+                format!("{} {} {}\n", n.printed, view.frame.data[0], view.frame.data.len()).as_bytes(),
+            );
         }
         fn finish(&mut self, out: &mut Vec<u8>) {
             out.extend_from_slice(b"end\n");
@@ -216,12 +230,12 @@ mod test {
 
     fn run(workers: usize, n: usize, fail_at: Option<usize>) -> (String, Option<String>) {
         let mut i = 0;
-        let mut next = |f: &mut Frame| -> anyhow::Result<bool> {
+        let mut next = |f: &mut Frame| -> anyhow::Result<Option<u64>> {
             if Some(i) == fail_at {
                 anyhow::bail!("broken at {i}");
             }
             if i == n {
-                return Ok(false);
+                return Ok(None);
             }
             // Every 1000th frame is large, to cross the batch byte limit.
             let len = if i % 1000 == 999 { 300_000 } else { 1 + i % 7 };
@@ -229,7 +243,7 @@ mod test {
             f.data.resize(len, (i % 251) as u8);
             f.ts = Timestamp::new(i as i64, 0);
             i += 1;
-            Ok(true)
+            Ok(Some(10 * i as u64))
         };
         let mut out = Vec::new();
         let make = || Box::new(Echo) as Box<dyn Printer + Send>;
@@ -276,11 +290,11 @@ mod test {
     #[test]
     fn a_closed_output_stops_everything() {
         let mut i = 0u64;
-        let mut next = |f: &mut Frame| -> anyhow::Result<bool> {
+        let mut next = |f: &mut Frame| -> anyhow::Result<Option<u64>> {
             i += 1;
             f.data.clear();
             f.data.push(1);
-            Ok(i < 10_000_000)
+            Ok((i < 10_000_000).then_some(10 * i))
         };
         let make = || Box::new(Echo) as Box<dyn Printer + Send>;
         let e = print_frames(3, &make, &mut next, &mut ClosedPipe(100)).unwrap_err();

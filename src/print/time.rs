@@ -196,11 +196,20 @@ mod test {
         assert_eq!(run(TimeFormat::TimeOfDay, true, &t), ["21:55:06.745865123 ", "21:55:07.000001000 "]);
         assert_eq!(run(TimeFormat::None, false, &t), ["", ""]);
         assert_eq!(run(TimeFormat::Unix, false, &t), ["1394056506.745865 ", "1394056507.000001 "]);
-        assert_eq!(run(TimeFormat::DateTime, false, &t), ["2014-03-05 21:55:06.745865 ", "2014-03-05 21:55:07.000001 "]);
+        assert_eq!(
+            run(TimeFormat::DateTime, false, &t),
+            ["2014-03-05 21:55:06.745865 ", "2014-03-05 21:55:07.000001 "]
+        );
         assert_eq!(run(TimeFormat::DeltaPrevious, false, &t), [" 00:00:00.000000 ", " 00:00:00.254136 "]);
         let back = [(100, 500_000_000), (101, 0), (99, 0)];
-        assert_eq!(run(TimeFormat::DeltaFirst, false, &back), [" 00:00:00.000000 ", " 00:00:00.500000 ", "-00:00:01.500000 "]);
-        assert_eq!(run(TimeFormat::DeltaPrevious, false, &back), [" 00:00:00.000000 ", " 00:00:00.500000 ", "-00:00:02.000000 "]);
+        assert_eq!(
+            run(TimeFormat::DeltaFirst, false, &back),
+            [" 00:00:00.000000 ", " 00:00:00.500000 ", "-00:00:01.500000 "]
+        );
+        assert_eq!(
+            run(TimeFormat::DeltaPrevious, false, &back),
+            [" 00:00:00.000000 ", " 00:00:00.500000 ", "-00:00:02.000000 "]
+        );
         assert_eq!(run(TimeFormat::TimeOfDay, false, &[(-1, 0)]), ["[Error converting time] "]);
     }
 }

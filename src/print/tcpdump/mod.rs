@@ -10,7 +10,7 @@
 use super::fmt::{dec, dec_pad};
 use super::hex::{hex_and_ascii, hex_only};
 use super::time::{Clock, TimeFormat};
-use super::{FrameView, Printer};
+use super::{FrameView, Numbers, Printer};
 use crate::capture::{file::MAX_CAPLEN, Frame};
 
 mod arp;
@@ -164,10 +164,10 @@ impl Printer for Tcpdump {
         !matches!(self.opts.time, TimeFormat::DeltaPrevious | TimeFormat::DeltaFirst)
     }
 
-    fn print(&mut self, number: u64, view: &FrameView<'_>, out: &mut Vec<u8>) {
+    fn print(&mut self, n: Numbers, view: &FrameView<'_>, out: &mut Vec<u8>) {
         let frame = view.frame;
         if self.opts.number {
-            dec_pad(out, number, 5, b' ');
+            dec_pad(out, n.printed, 5, b' ');
             out.extend_from_slice(b"  ");
         }
         let (caplen, len) = (frame.data.len() as u64, u64::from(frame.orig_len));

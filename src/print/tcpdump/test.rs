@@ -52,7 +52,7 @@ fn line_with(opts: Options, data: &[u8], linktype: LinkType) -> String {
     };
     let mut p = Tcpdump::new(Options { time: TimeFormat::None, ..opts });
     let mut out = Vec::new();
-    p.print(7, &FrameView::new(&frame), &mut out);
+    p.print(Numbers { printed: 7, in_file: 7 }, &FrameView::new(&frame), &mut out);
     String::from_utf8(out).unwrap()
 }
 
@@ -159,10 +159,7 @@ fn arp_forms() {
     let mut wrong = arp(1, vip, [0; 6], vip);
     wrong[2] = 0x86;
     wrong[3] = 0xdd;
-    assert_eq!(
-        line(0, &eth(0x0806, &[], &wrong)),
-        "ARP, Ethernet (len 6), IPv6 (len 4), length 46\n"
-    );
+    assert_eq!(line(0, &eth(0x0806, &[], &wrong)), "ARP, Ethernet (len 6), IPv6 (len 4), length 46\n");
     assert_eq!(line(0, &garp[..30]), " [|arp]\n");
 }
 
@@ -183,6 +180,10 @@ fn vlan_tags_with_e() {
 fn invalid_record_lengths() {
     let frame = Frame { orig_len: 0, data: Vec::new(), ..Frame::default() };
     let mut out = Vec::new();
-    Tcpdump::new(Options { number: true, ..Options::default() }).print(3, &FrameView::new(&frame), &mut out);
+    Tcpdump::new(Options { number: true, ..Options::default() }).print(
+        Numbers { printed: 3, in_file: 9 },
+        &FrameView::new(&frame),
+        &mut out,
+    );
     assert_eq!(String::from_utf8(out).unwrap(), "    3  [Invalid header: caplen==0, len==0]\n");
 }

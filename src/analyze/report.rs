@@ -1,0 +1,240 @@
+//! What the analyzer concludes: the election timeline and the findings.
+//! These are the contracts of `timeline --json`, `analyze --json` and the
+//! input of `check`; field names follow DESIGN.md.
+
+use serde::Serialize;
+use std::net::IpAddr;
+
+pub use crate::wire::vrrp::Family;
+
+/// Frame numbers as tcpdump's `-#` and Wireshark count them (from 1).
+pub type FrameNo = u64;
+
+/// Identifies one virtual router in a capture: the same VRID on another
+/// VLAN, pcapng interface or address family is another virtual router.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct VrKey {
+    /// pcapng interface index, then the outermost VLAN id (0 when untagged).
+    pub interface: u32,
+    pub vlan: u16,
+    pub family: Family,
+    pub vrid: u8,
+}
+
+/// Why a router became master.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cause {
+    /// The first master seen for this virtual router.
+    Initial,
+    /// The old master sent priority 0; the new one came Skew_Time later.
+    Resign,
+    /// The old master went silent; the new one came Master_Down_Interval later.
+    Timeout,
+    /// A higher-priority router took over from a live master.
+    Preempt,
+}
+
+/// One line of `timeline --json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TimelineEvent {
+    Master {
+        ts: f64,
+        #[serde(flatten)]
+        key: KeyFields,
+        router: IpAddr,
+        mac: Mac,
+        prio: u8,
+        cause: Cause,
+        /// Seconds from the trigger (the old master's priority-0 advert for
+        /// resign, its last advert for timeout) to the new master's first advert.
+        takeover_s: Option<f64>,
+        /// The previous master, if any.
+        previous: Option<IpAddr>,
+        frame: FrameNo,
+    },
+    SplitBrainStart {
+        ts: f64,
+        #[serde(flatten)]
+        key: KeyFields,
+        routers: Vec<IpAddr>,
+        frame: FrameNo,
+    },
+    SplitBrainEnd {
+        ts: f64,
+        #[serde(flatten)]
+        key: KeyFields,
+        winner: Option<IpAddr>,
+        frame: FrameNo,
+    },
+}
+
+/// A MAC address that serializes as `02:00:00:00:00:01`; formatted only
+/// when printed, because a capture can hold hundreds of thousands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Mac(pub [u8; 6]);
+
+impl std::fmt::Display for Mac {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = self.0;
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            m[0], m[1], m[2], m[3], m[4], m[5]
+        )
+    }
+}
+
+impl Serialize for Mac {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The key as flat JSON fields (`vrid`, `family`, `version`, `vlan`, `interface`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct KeyFields {
+    pub vrid: u8,
+    pub family: Family,
+    pub version: u8,
+    pub vlan: u16,
+    pub interface: u32,
+}
+
+impl TimelineEvent {
+    pub fn ts(&self) -> f64 {
+        match self {
+            TimelineEvent::Master { ts, .. }
+            | TimelineEvent::SplitBrainStart { ts, .. }
+            | TimelineEvent::SplitBrainEnd { ts, .. } => *ts,
+        }
+    }
+    pub fn key(&self) -> &KeyFields {
+        match self {
+            TimelineEvent::Master { key, .. }
+            | TimelineEvent::SplitBrainStart { key, .. }
+            | TimelineEvent::SplitBrainEnd { key, .. } => key,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warn,
+    Error,
+}
+
+/// One finding of `analyze`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// A stable identifier: `failover`, `split_brain`, `garp_missing`, …
+    pub kind: &'static str,
+    pub ts: f64,
+    /// The virtual router concerned, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vrid: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<Family>,
+    /// Evidence, in frame numbers.
+    pub frames: Vec<FrameNo>,
+    /// What happened, in plain words.
+    pub message: String,
+    /// The likely cause, when the packets suggest one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// Measured values for machines (`takeover_s`, `expected_s`, `count`, …).
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub data: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The master of a virtual router when the capture ended: the
+/// highest-priority router still advertising (none if all went silent).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FinalMaster {
+    #[serde(flatten)]
+    pub key: KeyFields,
+    pub router: Option<IpAddr>,
+}
+
+/// Everything the analyzer concluded about a set of captures.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Report {
+    pub timeline: Vec<TimelineEvent>,
+    pub findings: Vec<Finding>,
+    pub final_masters: Vec<FinalMaster>,
+    /// Frames read.
+    pub frames: u64,
+}
+
+/// Collects findings, keeping the first [`Sink::PER_KIND`] of each kind and
+/// counting the rest, so that a capture with a million flaps stays small.
+#[derive(Debug, Default)]
+pub struct Sink {
+    kept: Vec<Finding>,
+    per_kind: std::collections::BTreeMap<&'static str, (usize, Finding)>,
+}
+
+impl Sink {
+    pub const PER_KIND: usize = 100;
+
+    /// Whether a finding of `kind` would be kept; when not, it is only
+    /// counted, so callers can skip building it.
+    pub fn wants(&mut self, kind: &'static str) -> bool {
+        match self.per_kind.get_mut(kind) {
+            Some(e) if e.0 >= Self::PER_KIND => {
+                e.0 += 1;
+                false
+            }
+            _ => true,
+        }
+    }
+
+    pub fn push(&mut self, f: Finding) {
+        let e = self
+            .per_kind
+            .entry(f.kind)
+            .or_insert_with(|| (0, f.clone()));
+        e.0 += 1;
+        if e.0 <= Self::PER_KIND {
+            self.kept.push(f);
+        } else {
+            e.1.severity = e.1.severity.max(f.severity);
+        }
+    }
+
+    pub fn extend(&mut self, fs: impl IntoIterator<Item = Finding>) {
+        for f in fs {
+            self.push(f);
+        }
+    }
+
+    /// The kept findings, plus one per kind that overflowed saying how many
+    /// were left out.
+    pub fn finish(mut self) -> Vec<Finding> {
+        for (kind, (n, first)) in self.per_kind {
+            if n > Self::PER_KIND {
+                let mut data = serde_json::Map::new();
+                data.insert("omitted".into(), serde_json::json!(n - Self::PER_KIND));
+                self.kept.push(Finding {
+                    severity: first.severity,
+                    kind,
+                    ts: first.ts,
+                    vrid: first.vrid,
+                    family: first.family,
+                    frames: Vec::new(),
+                    message: format!(
+                        "… and {} more {kind} findings like these",
+                        n - Self::PER_KIND
+                    ),
+                    cause: None,
+                    data,
+                });
+            }
+        }
+        self.kept
+    }
+}
