@@ -187,3 +187,44 @@ fn invalid_record_lengths() {
     );
     assert_eq!(String::from_utf8(out).unwrap(), "    3  [Invalid header: caplen==0, len==0]\n");
 }
+
+/// A VRRP advert in Ethernet whose bytes the property test mutates, so that
+/// the mutations reach deep into the printers.
+fn seed_frames() -> Vec<(LinkType, Vec<u8>)> {
+    let vrrp = eth(0x0800, &[(0x8100, 5)], &ipv4(255, 112, &vrrp_v2(b"1111")));
+    let garp = eth(0x0806, &[], &arp(1, [192, 0, 2, 254], [0xff; 6], [192, 0, 2, 254]));
+    let raw = ipv4(64, 112, &vrrp_v2(b"pw"));
+    vec![(LinkType::Ethernet, vrrp), (LinkType::Ethernet, garp), (LinkType::Raw, raw)]
+}
+
+proptest::proptest! {
+    #[test]
+    fn no_input_makes_the_printer_panic(
+        seed in 0usize..3,
+        edits in proptest::collection::vec((0usize..80, proptest::prelude::any::<u8>()), 0..6),
+        cut in 0usize..90,
+        extra in 0u32..100,
+        linktype in proptest::sample::select(vec![1u32, 101, 113, 276, 228, 229, 107]),
+        flags in 0u8..8,
+    ) {
+        let (lt, mut data) = seed_frames().swap_remove(seed);
+        for (at, b) in edits {
+            if let Some(x) = data.get_mut(at) {
+                *x = b;
+            }
+        }
+        data.truncate(cut.max(1));
+        let linktype = if flags & 4 == 0 { lt } else { LinkType::from_u32(linktype) };
+        let opts = Options {
+            verbose: flags & 3,
+            link_header: flags & 1 != 0,
+            hex: flags >> 2 & 1,
+            hex_ascii: (flags >> 1) & 1,
+            ..Options::default()
+        };
+        let frame = Frame { orig_len: data.len() as u32 + extra, data, linktype, ..Frame::default() };
+        let mut out = Vec::new();
+        Tcpdump::new(opts).print(Numbers { printed: 1, in_file: 1 }, &FrameView::new(&frame), &mut out);
+        proptest::prop_assert!(out.ends_with(b"\n"));
+    }
+}
