@@ -214,25 +214,37 @@ pub fn ipv6(out: &mut Vec<u8>, a: &[u8]) {
     if best_len < 2 {
         best = usize::MAX;
     }
+    // Assembled in a small array and appended once (at most 39 bytes).
+    let mut buf = [0u8; 48];
+    let mut n = 0;
     for (i, &w) in words.iter().enumerate() {
         if best != usize::MAX && i >= best && i < best + best_len {
             if i == best {
-                out.push(b':');
+                buf[n] = b':';
+                n += 1;
             }
             continue;
         }
         if i != 0 {
-            out.push(b':');
+            buf[n] = b':';
+            n += 1;
         }
         if i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff)) {
+            out.extend_from_slice(&buf[..n]);
             ipv4(out, &a[12..16]);
             return;
         }
-        hex(out, u64::from(w));
+        let digits = (16 - w.leading_zeros()).div_ceil(4).max(1) as usize;
+        for d in 0..digits {
+            buf[n + d] = HEX[usize::from((w >> (4 * (digits - 1 - d))) & 0xf)];
+        }
+        n += digits;
     }
     if best != usize::MAX && best + best_len == 8 {
-        out.push(b':');
+        buf[n] = b':';
+        n += 1;
     }
+    out.extend_from_slice(&buf[..n]);
 }
 
 /// Each byte as two lower-case hex digits, first digit in the low byte.
