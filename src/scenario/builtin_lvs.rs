@@ -188,22 +188,27 @@ fn tcp_check() -> Checker {
     }
 }
 
-fn real_server(a: &str) -> RealServer {
-    RealServer { addr: ip(a), port: Some(80), weight: Some(1), inhibit_on_failure: false, checkers: vec![tcp_check()], span: Default::default() }
+fn real_server(a: &str, port: Option<u16>) -> RealServer {
+    RealServer { addr: ip(a), port, weight: Some(1), inhibit_on_failure: false, checkers: vec![tcp_check()], span: Default::default() }
 }
 
+/// What keepalived reads from the seed's block. `persistence_timeout 0` is
+/// left out: keepalived rejects 0 ("outside range [1, 2678400]"), so it means
+/// no persistence either way. An fwmark service has no protocol and its real
+/// servers no port: keepalived clears both, with a warning, if given.
 fn virtual_server(target: VsAddr, servers: &[&str]) -> VirtualServer {
+    let by_address = !matches!(target, VsAddr::Fwmark(_));
     VirtualServer {
         addr: target,
         delay_loop_us: Some(6 * S),
         lb_algo: Some("rr".into()),
         lb_kind: Some(LbKind::Dr),
-        persistence_timeout_s: Some(0),
+        persistence_timeout_s: None,
         persistence_granularity: None,
-        protocol: Some(Protocol::Tcp),
+        protocol: by_address.then_some(Protocol::Tcp),
         sorry_server: None,
         quorum: None,
-        real_servers: servers.iter().map(|a| real_server(a)).collect(),
+        real_servers: servers.iter().map(|a| real_server(a, by_address.then_some(80))).collect(),
         span: Default::default(),
     }
 }
