@@ -1,6 +1,7 @@
 //! The TOML form of each built-in scenario (`src/scenario/builtin/*.toml`,
 //! with inline keepalived.conf) loads to exactly the scenario built in Rust:
-//! the loader and the keepalived importer read them as their author meant.
+//! the loader and the keepalived importer read them as their author meant;
+//! `vrrplab sim --print builtin:NAME` prints that form.
 
 use vrrplab::scenario::conf::{KeepalivedConf, Span};
 use vrrplab::scenario::model::Scenario;
@@ -58,4 +59,36 @@ fn every_builtin_toml_builds_without_warnings() {
         let w: Vec<_> = built.warnings.iter().map(|(n, w)| format!("{n}: {}", w.message)).collect();
         assert!(w.is_empty(), "{}: {w:?}", b.name);
     }
+}
+
+fn print(name: &str) -> assert_cmd::assert::Assert {
+    assert_cmd::Command::cargo_bin("vrrplab")
+        .unwrap()
+        .args(["sim", "--print", name])
+        .assert()
+}
+
+#[test]
+fn print_gives_a_file_that_loads_to_the_builtin() {
+    for name in ["election", "lvs-two-box-bypass"] {
+        let a = print(&format!("builtin:{name}")).success();
+        let text = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+        let printed = vrrplab::scenario::toml::parse(&text, std::path::Path::new("printed.toml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let builtin = vrrplab::scenario::builtin::get(name).unwrap();
+        assert_eq!(without_spans(printed), without_spans(builtin), "{name}");
+    }
+}
+
+#[test]
+fn print_refuses_files_unknown_names_and_a_run() {
+    let stderr = |a: assert_cmd::assert::Assert| String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(stderr(print("scenario.toml").code(2)).contains("--print takes a built-in scenario"));
+    assert!(stderr(print("builtin:nope").code(2)).contains("no built-in scenario `nope`"));
+    assert_cmd::Command::cargo_bin("vrrplab")
+        .unwrap()
+        .args(["sim", "--print", "builtin:election", "--log"])
+        .assert()
+        .code(2)
+        .stdout("");
 }

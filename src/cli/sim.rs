@@ -1,9 +1,10 @@
 //! `vrrplab sim`: run a scenario in the deterministic simulator and tell who
 //! was master when; `--log` for keepalived's lines, `--json` for the event
-//! log, `-w` for the capture, `--explore N` for random faults.
+//! log, `-w` for the capture, `--explore N` for random faults, `--print`
+//! for a built-in's TOML form.
 
 use super::Status;
-use crate::scenario::builtin;
+use crate::scenario::{builtin, BUILTIN_PREFIX};
 use crate::scenario::model::Scenario;
 use crate::sim::build::build;
 use crate::sim::log::{seconds, Kind};
@@ -43,6 +44,9 @@ pub struct Args {
     /// At the end, print each director's `ipvsadm -Ln`, `--stats`, `--rate` and `-Lnc`
     #[arg(long)]
     pub ipvsadm: bool,
+    /// Print the built-in scenario as a TOML file instead of running it
+    #[arg(long, conflicts_with_all = ["seed", "write", "log", "json", "duration", "list", "explore", "ipvsadm"])]
+    pub print: bool,
 }
 
 pub fn run(a: Args) -> anyhow::Result<Status> {
@@ -55,6 +59,9 @@ pub fn run(a: Args) -> anyhow::Result<Status> {
     let Some(spec) = a.scenario.as_deref() else {
         bail!("no scenario given (try `vrrplab sim --list`)");
     };
+    if a.print {
+        return print_toml(spec);
+    }
     let mut scenario = crate::scenario::load(spec)?;
     if let Some(d) = &a.duration {
         scenario.duration_us = parse_duration(d).with_context(|| format!("--duration {d}"))?;
@@ -75,6 +82,16 @@ pub fn run(a: Args) -> anyhow::Result<Status> {
     Ok(Status::Ok)
 }
 
+/// `--print builtin:NAME`: the TOML form, for users to copy and change.
+fn print_toml(spec: &str) -> anyhow::Result<Status> {
+    let Some(name) = spec.strip_prefix(BUILTIN_PREFIX) else {
+        bail!("--print takes a built-in scenario, `builtin:NAME` (`{spec}` is a file already)");
+    };
+    let b = builtin::find(name)
+        .with_context(|| format!("no built-in scenario `{name}` (try `vrrplab sim --list`)"))?;
+    std::io::stdout().lock().write_all(b.toml.as_bytes()).context("writing the scenario")?;
+    Ok(Status::Ok)
+}
 
 fn simulate(world: &mut World, scenario: &Scenario, a: &Args) -> anyhow::Result<()> {
     if let Some(path) = &a.write {

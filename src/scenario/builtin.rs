@@ -10,6 +10,9 @@ pub struct Builtin {
     pub name: &'static str,
     /// One line for `sim --list`.
     pub summary: &'static str,
+    /// The same scenario as a TOML file (`sim --print`): a starting point for
+    /// users' own; `tests/builtin_toml.rs` keeps it equal to `build`.
+    pub toml: &'static str,
     build: fn() -> Scenario,
 }
 
@@ -342,32 +345,32 @@ impl WithStart for Scenario {
 }
 
 static ALL: &[Builtin] = &[
-    Builtin { name: "election", summary: "who becomes master (priority 100 vs 80)", build: election },
-    Builtin { name: "master-stop", summary: "graceful stop: priority 0, takeover after Skew_Time", build: master_stop },
-    Builtin { name: "master-crash", summary: "silent crash: takeover after Master_Down_Interval", build: master_crash },
-    Builtin { name: "both-master", summary: "both configured state MASTER", build: both_master },
-    Builtin { name: "equal-priority", summary: "equal priorities: no tie-break at a backup, higher IP wins at a master", build: equal_priority },
-    Builtin { name: "recovered-master-preempts", summary: "the old master comes back and takes the VIP back", build: recovered_master_preempts },
-    Builtin { name: "nopreempt", summary: "two BACKUPs with nopreempt: the old master does not come back", build: nopreempt },
-    Builtin { name: "split-brain-firewall-oneway", summary: "one router drops inbound VRRP: both masters", build: split_brain_oneway },
-    Builtin { name: "split-brain-firewall-both", summary: "both routers drop inbound VRRP: both masters until unblocked", build: split_brain_both },
-    Builtin { name: "auth-mismatch", summary: "different auth_pass: split brain", build: auth_mismatch },
-    Builtin { name: "interval-mismatch", summary: "different advert_int (VRRPv2): split brain", build: interval_mismatch },
-    Builtin { name: "track-script", summary: "track_script weight -30 moves the master and back", build: track_script },
-    Builtin { name: "three-routers", summary: "three routers: the next highest priority takes over", build: three_routers },
-    Builtin { name: "v3-fast", summary: "VRRPv3 with 10 cs adverts: sub-second failover", build: v3_fast },
-    Builtin { name: "v3-ipv6", summary: "VRRPv3 over IPv6 with neighbour adverts", build: v3_ipv6 },
-    Builtin { name: "unicast", summary: "unicast_peer adverts", build: unicast },
-    Builtin { name: "load-sharing", summary: "two VRIDs, each box master of one", build: load_sharing },
-    Builtin { name: "lvs-dr", summary: "LVS-DR: two real servers, requests alternate", build: super::builtin_lvs::dr },
-    Builtin { name: "lvs-dr-arp-unset", summary: "LVS-DR, arp_ignore unset on rs2: rs2 steals the VIP", build: super::builtin_lvs::dr_arp_unset },
-    Builtin { name: "lvs-nat", summary: "LVS-NAT: the director rewrites and is the gateway", build: super::builtin_lvs::nat },
-    Builtin { name: "lvs-tun", summary: "LVS-TUN: IPIP to the real servers", build: super::builtin_lvs::tun },
-    Builtin { name: "lvs-persistence", summary: "persistence keeps each client on one server", build: super::builtin_lvs::persistence },
-    Builtin { name: "lvs-failover", summary: "keepalived DR directors fail over with connections in flight", build: super::builtin_lvs::failover },
-    Builtin { name: "lvs-two-box-loop", summary: "two boxes, each director and real server: requests loop", build: super::builtin_lvs::two_box_loop },
-    Builtin { name: "lvs-two-box-fwmark", summary: "two boxes, fix 1: fwmark on the directors", build: super::builtin_lvs::two_box_fwmark },
-    Builtin { name: "lvs-two-box-bypass", summary: "two boxes, fix 2: the backup bypasses IPVS", build: super::builtin_lvs::two_box_bypass },
+    Builtin { name: "election", summary: "who becomes master (priority 100 vs 80)", toml: include_str!("builtin/election.toml"), build: election },
+    Builtin { name: "master-stop", summary: "graceful stop: priority 0, takeover after Skew_Time", toml: include_str!("builtin/master-stop.toml"), build: master_stop },
+    Builtin { name: "master-crash", summary: "silent crash: takeover after Master_Down_Interval", toml: include_str!("builtin/master-crash.toml"), build: master_crash },
+    Builtin { name: "both-master", summary: "both configured state MASTER", toml: include_str!("builtin/both-master.toml"), build: both_master },
+    Builtin { name: "equal-priority", summary: "equal priorities: no tie-break at a backup, higher IP wins at a master", toml: include_str!("builtin/equal-priority.toml"), build: equal_priority },
+    Builtin { name: "recovered-master-preempts", summary: "the old master comes back and takes the VIP back", toml: include_str!("builtin/recovered-master-preempts.toml"), build: recovered_master_preempts },
+    Builtin { name: "nopreempt", summary: "two BACKUPs with nopreempt: the old master does not come back", toml: include_str!("builtin/nopreempt.toml"), build: nopreempt },
+    Builtin { name: "split-brain-firewall-oneway", summary: "one router drops inbound VRRP: both masters", toml: include_str!("builtin/split-brain-firewall-oneway.toml"), build: split_brain_oneway },
+    Builtin { name: "split-brain-firewall-both", summary: "both routers drop inbound VRRP: both masters until unblocked", toml: include_str!("builtin/split-brain-firewall-both.toml"), build: split_brain_both },
+    Builtin { name: "auth-mismatch", summary: "different auth_pass: split brain", toml: include_str!("builtin/auth-mismatch.toml"), build: auth_mismatch },
+    Builtin { name: "interval-mismatch", summary: "different advert_int (VRRPv2): split brain", toml: include_str!("builtin/interval-mismatch.toml"), build: interval_mismatch },
+    Builtin { name: "track-script", summary: "track_script weight -30 moves the master and back", toml: include_str!("builtin/track-script.toml"), build: track_script },
+    Builtin { name: "three-routers", summary: "three routers: the next highest priority takes over", toml: include_str!("builtin/three-routers.toml"), build: three_routers },
+    Builtin { name: "v3-fast", summary: "VRRPv3 with 10 cs adverts: sub-second failover", toml: include_str!("builtin/v3-fast.toml"), build: v3_fast },
+    Builtin { name: "v3-ipv6", summary: "VRRPv3 over IPv6 with neighbour adverts", toml: include_str!("builtin/v3-ipv6.toml"), build: v3_ipv6 },
+    Builtin { name: "unicast", summary: "unicast_peer adverts", toml: include_str!("builtin/unicast.toml"), build: unicast },
+    Builtin { name: "load-sharing", summary: "two VRIDs, each box master of one", toml: include_str!("builtin/load-sharing.toml"), build: load_sharing },
+    Builtin { name: "lvs-dr", summary: "LVS-DR: two real servers, requests alternate", toml: include_str!("builtin/lvs-dr.toml"), build: super::builtin_lvs::dr },
+    Builtin { name: "lvs-dr-arp-unset", summary: "LVS-DR, arp_ignore unset on rs2: rs2 steals the VIP", toml: include_str!("builtin/lvs-dr-arp-unset.toml"), build: super::builtin_lvs::dr_arp_unset },
+    Builtin { name: "lvs-nat", summary: "LVS-NAT: the director rewrites and is the gateway", toml: include_str!("builtin/lvs-nat.toml"), build: super::builtin_lvs::nat },
+    Builtin { name: "lvs-tun", summary: "LVS-TUN: IPIP to the real servers", toml: include_str!("builtin/lvs-tun.toml"), build: super::builtin_lvs::tun },
+    Builtin { name: "lvs-persistence", summary: "persistence keeps each client on one server", toml: include_str!("builtin/lvs-persistence.toml"), build: super::builtin_lvs::persistence },
+    Builtin { name: "lvs-failover", summary: "keepalived DR directors fail over with connections in flight", toml: include_str!("builtin/lvs-failover.toml"), build: super::builtin_lvs::failover },
+    Builtin { name: "lvs-two-box-loop", summary: "two boxes, each director and real server: requests loop", toml: include_str!("builtin/lvs-two-box-loop.toml"), build: super::builtin_lvs::two_box_loop },
+    Builtin { name: "lvs-two-box-fwmark", summary: "two boxes, fix 1: fwmark on the directors", toml: include_str!("builtin/lvs-two-box-fwmark.toml"), build: super::builtin_lvs::two_box_fwmark },
+    Builtin { name: "lvs-two-box-bypass", summary: "two boxes, fix 2: the backup bypasses IPVS", toml: include_str!("builtin/lvs-two-box-bypass.toml"), build: super::builtin_lvs::two_box_bypass },
 ];
 
 /// Every built-in scenario, in `sim --list` order.
@@ -377,5 +380,10 @@ pub fn all() -> &'static [Builtin] {
 
 /// The built-in scenario `name` (without the `builtin:` prefix).
 pub fn get(name: &str) -> Option<Scenario> {
-    ALL.iter().find(|b| b.name == name).map(Builtin::scenario)
+    find(name).map(Builtin::scenario)
+}
+
+/// The built-in `name` (without the `builtin:` prefix), with its TOML form.
+pub fn find(name: &str) -> Option<&'static Builtin> {
+    ALL.iter().find(|b| b.name == name)
 }
