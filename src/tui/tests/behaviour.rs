@@ -1,0 +1,3 @@
+//! Keys and the clock: replay, steps, jumps, the filter prompt, pop-ups.
+
+use super::*;
