@@ -137,9 +137,9 @@ impl Analysis {
         found
     }
 
-    /// The timeline event whose evidence is frame `frame` (from 1).
-    pub fn timeline_at(&self, frame: u64) -> Option<&TimelineEvent> {
-        self.report.timeline.iter().find(|e| match e {
+    /// The timeline events whose evidence is frame `frame` (from 1).
+    pub fn timeline_at(&self, frame: u64) -> impl Iterator<Item = &TimelineEvent> {
+        self.report.timeline.iter().filter(move |e| match e {
             TimelineEvent::Master { frame: f, .. }
             | TimelineEvent::SplitBrainStart { frame: f, .. }
             | TimelineEvent::SplitBrainEnd { frame: f, .. } => *f == frame,
@@ -174,6 +174,6 @@ mod test {
         assert!(kinds.windows(2).all(|w| w[0] <= w[1]));
         assert_eq!(a.colour_of(crate::analyze::testutil::ip(2)), Some(1));
         assert_eq!(a.router_with_mac(crate::analyze::testutil::mac(1)), Some(crate::analyze::testutil::ip(1)));
-        assert!(matches!(a.timeline_at(5), Some(TimelineEvent::Master { .. })));
+        assert!(matches!(a.timeline_at(5).next(), Some(TimelineEvent::Master { .. })));
     }
 }

@@ -358,7 +358,8 @@ impl App {
         let width = to - from;
         let centre = self.list.selected.map_or((from + to) / 2, |f| self.frames.micros(f));
         let width = if zoom_in { (width / 2).max(100_000) } else { width.saturating_mul(2) };
-        if width >= last - first {
+        // (Halving and doubling an odd width loses a microsecond.)
+        if width >= (last - first) * 99 / 100 {
             self.timeline.window = None;
         } else {
             let from = (centre - width / 2).clamp(first, last - width);
@@ -387,6 +388,15 @@ impl App {
         }
     }
 
+    /// The election events whose evidence is frame `no`, explained together
+    /// (a preemption can start a split brain in the same advert).
+    fn explain_events(&self, no: u64) -> Option<Explanation> {
+        let all: Vec<Explanation> = self.analysis.timeline_at(no).map(|e| explain::event(e, &self.analysis)).collect();
+        let first = all.first()?.title.clone();
+        let text: Vec<String> = all.iter().map(|e| if e.title == first { e.text.clone() } else { format!("{}\n\n{}", e.title, e.text) }).collect();
+        Some(Explanation { title: first, text: text.join("\n\n") })
+    }
+
     /// What `e` shows for the focused pane's selection.
     pub fn explain(&mut self) -> Option<Explanation> {
         let frame = self.list.selected?;
@@ -404,16 +414,16 @@ impl App {
                 Some(explain::finding(&self.analysis.report.findings[i]))
             }
             Pane::Timeline => {
-                if let Some(e) = self.analysis.timeline_at(no) {
-                    return Some(explain::event(e, &self.analysis));
+                if let Some(e) = self.explain_events(no) {
+                    return Some(e);
                 }
                 let (v, r) = *self.bands().get(self.timeline.band)?;
                 let vr = &self.analysis.bands.vrs[v];
                 Some(explain::band(vr, &vr.routers[r]))
             }
             Pane::List => {
-                if let Some(e) = self.analysis.timeline_at(no) {
-                    return Some(explain::event(e, &self.analysis));
+                if let Some(e) = self.explain_events(no) {
+                    return Some(e);
                 }
                 let f = self.frames.frame(frame);
                 if let Some((src, vrid, a)) = advert_in(&f) {

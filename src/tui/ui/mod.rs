@@ -141,3 +141,27 @@ mod test {
         assert_eq!(fit("abcdef", 4), "abc…");
     }
 }
+
+#[cfg(test)]
+pub use list::row_style;
+
+/// The help pop-up's text, for tests.
+#[cfg(test)]
+pub fn help_text() -> String {
+    popup::help_lines().join("\n")
+}
+
+/// Draws one part of the screen over the whole frame, for the pane snapshots.
+#[cfg(test)]
+pub fn draw_part(f: &mut Frame, app: &mut App, part: &str) {
+    let area = f.area();
+    match part {
+        "list" => list::draw(f, area, app),
+        "tree" => tree::draw(f, area, app),
+        "hex" => hex::draw(f, area, app),
+        "timeline" => timeline::draw(f, area, app),
+        "findings" => findings::draw(f, area, app),
+        "status" => status::draw(f, area, app),
+        other => panic!("no part {other}"),
+    }
+}
