@@ -17,8 +17,10 @@ use crate::print::time::TimeFormat;
 use crate::print::{Options, Tcpdump};
 use std::time::{Duration, Instant};
 
-/// How often the analysis of a growing capture (live, simulation) is redone.
+/// How often, at most, the analysis of a growing capture (live,
+/// simulation) is redone; and never more than a tenth of the time.
 const REANALYSE: Duration = Duration::from_millis(300);
+const REANALYSE_SHARE: u32 = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -127,6 +129,8 @@ pub struct App {
     /// Frames the analysis covers.
     analysed: usize,
     analysed_at: Option<Instant>,
+    /// How long the last analysis took.
+    analysis_cost: Duration,
     pub theme: Theme,
     pub focus: Pane,
     pub list: ListView,
@@ -161,6 +165,7 @@ impl App {
             analysis: Analysis::default(),
             analysed: 0,
             analysed_at: None,
+            analysis_cost: Duration::ZERO,
             theme,
             focus: Pane::List,
             list: ListView::default(),
@@ -212,12 +217,15 @@ impl App {
         }
         let stale = self.analysed != self.frames.len();
         let due = if self.feed.endless() {
-            self.analysed_at.is_none_or(|t| now.saturating_duration_since(t) >= REANALYSE)
+            let wait = REANALYSE.max(self.analysis_cost * REANALYSE_SHARE);
+            self.analysed_at.is_none_or(|t| now.saturating_duration_since(t) >= wait)
         } else {
             self.feed.finished()
         };
         if stale && due {
+            let started = Instant::now();
             self.analysis = Analysis::of(&self.frames);
+            self.analysis_cost = started.elapsed();
             self.analysed = self.frames.len();
             self.analysed_at = Some(now);
         }

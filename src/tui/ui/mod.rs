@@ -129,20 +129,6 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod test {
-    use super::*;
-
-    #[test]
-    fn wrapping_keeps_indents_and_breaks() {
-        assert_eq!(wrap("one two three four", 9), ["one two", "three", "four"]);
-        assert_eq!(wrap("a\n  b c", 20), ["a", "  b c"]);
-        assert_eq!(rel(3_609_375, 0), "3.609375");
-        assert_eq!(rel(-5, 0), "-0.000005");
-        assert_eq!(fit("abcdef", 4), "abc…");
-    }
-}
-
-#[cfg(test)]
 pub use list::row_style;
 
 /// The help pop-up's text, for tests.
@@ -163,5 +149,19 @@ pub fn draw_part(f: &mut Frame, app: &mut App, part: &str) {
         "findings" => findings::draw(f, area, app),
         "status" => status::draw(f, area, app),
         other => panic!("no part {other}"),
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn wrapping_keeps_indents_and_breaks() {
+        assert_eq!(wrap("one two three four", 9), ["one two", "three", "four"]);
+        assert_eq!(wrap("a\n  b c", 20), ["a", "  b c"]);
+        assert_eq!(rel(3_609_375, 0), "3.609375");
+        assert_eq!(rel(-5, 0), "-0.000005");
+        assert_eq!(fit("abcdef", 4), "abc…");
     }
 }

@@ -36,12 +36,14 @@ pub fn help_lines() -> Vec<String> {
 
 pub fn draw(f: &mut Frame, area: Rect, app: &mut App) {
     let Some(popup) = app.popup.as_mut() else { return };
-    let rect = area.centered(Constraint::Percentage(80), Constraint::Percentage(80));
-    let width = rect.width.saturating_sub(4) as usize;
+    let outer = area.centered(Constraint::Percentage(80), Constraint::Percentage(80));
+    let width = outer.width.saturating_sub(4) as usize;
     let (title, lines, scroll) = match popup {
         Popup::Help { scroll } => (" Keys (Esc closes, j/k scroll) ".to_string(), help_lines(), scroll),
         Popup::Explain { what, scroll } => (format!(" {} (Esc closes) ", what.title), wrap(&what.text, width), scroll),
     };
+    // As tall as the text needs, within the 80 % box.
+    let rect = outer.centered_vertically(Constraint::Length((lines.len() as u16 + 2).min(outer.height)));
     let height = rect.height.saturating_sub(2) as usize;
     *scroll = (*scroll).min(lines.len().saturating_sub(height));
     let lines: Vec<Line> = lines.into_iter().skip(*scroll).take(height).map(Line::from).collect();
