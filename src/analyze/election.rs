@@ -44,8 +44,9 @@ struct Active {
     last_frame: FrameNo,
     prio: u8,
     interval_us: u64,
-    /// When this router's priority last fell (track_script): the trigger
-    /// of a preemption by a router it now ranks below.
+    /// The last advert before this router's priority fell (track_script),
+    /// and the new priority: the trigger of a preemption by a router it now
+    /// ranks below.
     prio_fell_at: Option<(Micros, u8)>,
     /// A router that started while another was master is only master once
     /// the other stops (or both stay on: split brain); until then its
@@ -125,8 +126,11 @@ pub struct Election {
     /// the speaker's, which a keepalived master does when it hears a lower one.
     reactions: BTreeSet<(IpAddr, IpAddr)>,
     pub timeline: Vec<TimelineEvent>,
-    /// Takeovers since the caller last drained them (failover and GARP checks).
+    /// Takeovers since the caller last drained them (failover checks).
     pub fresh: Vec<Takeover>,
+    /// Routers that started advertising since the caller last drained them,
+    /// contested or not: each sends its GARPs as it starts (GARP checks).
+    pub started: Vec<Takeover>,
     last_takeover: Option<(Micros, IpAddr, Option<IpAddr>)>,
     pub split_brains: Vec<SplitBrain>,
 }
@@ -144,6 +148,7 @@ impl Election {
             reactions: BTreeSet::new(),
             timeline: Vec::new(),
             fresh: Vec::new(),
+            started: Vec::new(),
             last_takeover: None,
             split_brains: Vec::new(),
         }
@@ -209,7 +214,9 @@ impl Election {
             Some(i) => {
                 let a = &mut self.active[i];
                 if ad.prio < a.prio {
-                    a.prio_fell_at = Some((ad.ts, ad.prio));
+                    // Backups still accepted the advert before this one: their
+                    // Master_Down_Interval runs from it.
+                    a.prio_fell_at = Some((a.last, ad.prio));
                 } else if ad.prio > a.prio {
                     a.prio_fell_at = None;
                 }
@@ -298,6 +305,7 @@ impl Election {
             master_interval_us,
         };
         let contested = live.is_some();
+        self.started.push(takeover.clone());
         if !contested {
             self.emit(takeover.clone());
         }

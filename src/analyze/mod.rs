@@ -113,8 +113,10 @@ impl Analyzer {
             interval_us,
         };
         self.elections[i].advert(&ad);
-        for t in std::mem::take(&mut self.elections[i].fresh) {
+        for t in std::mem::take(&mut self.elections[i].started) {
             self.arp.expect_garps(&t, &repr.addrs);
+        }
+        for t in std::mem::take(&mut self.elections[i].fresh) {
             if t.cause != report::Cause::Initial && self.sink.wants("failover") {
                 self.sink.extend(findings::failover(&t));
             }
@@ -129,7 +131,6 @@ impl Analyzer {
         for e in &mut self.elections {
             e.finish();
             for t in std::mem::take(&mut e.fresh) {
-                self.arp.expect_garps(&t, &[]);
                 if let Some(f) = findings::failover(&t) {
                     self.sink.push(f);
                 }
