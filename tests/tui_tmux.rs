@@ -161,3 +161,30 @@ fn a_broken_file_is_an_error_not_a_screen() {
     let s = Session::start(&[&bad.display().to_string()]);
     s.wait_for_all(&["vrrplab exited: 2", "bad.pcap: offset 0"]);
 }
+
+#[test]
+fn simulation_runs_and_takes_faults_from_the_keyboard() {
+    if !have_tmux() {
+        return;
+    }
+    let s = Session::start(&["--sim", "builtin:election"]);
+    s.wait_for_all(&["sim builtin:election", "Timeline 0.000000–20.000000 s"]);
+    // 64×: the scenario's 20 s of virtual time pass in a third of a second,
+    // and the simulation pauses at its end.
+    s.keys(&["+", "+", "+", "+", "+", "+"]);
+    s.wait_for_all(&[
+        "the scenario is over",
+        "VRID 51 ipv4 v2",
+        "192.0.2.11 > 224.0.0.18: VRRPv2, Advertisement, vrid 51, prio 100",
+    ]);
+    // Crash the master (the first band) from the timeline pane, and run on.
+    s.keys(&["Tab", "Tab", "Tab", "c"]);
+    s.wait_for("n1: keepalived crashes (silence) at 20.000000 s");
+    s.keys(&[" "]);
+    s.wait_for("192.0.2.12 > 224.0.0.18: VRRPv2, Advertisement, vrid 51, prio 80");
+    s.keys(&["e"]);
+    s.wait_for("Router 192.0.2.11 in VRID 51");
+    s.keys(&["Escape"]);
+    s.keys(&["q"]);
+    s.wait_for("vrrplab exited: 0");
+}

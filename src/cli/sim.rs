@@ -72,7 +72,7 @@ pub fn run(a: Args) -> anyhow::Result<Status> {
     Ok(Status::Ok)
 }
 
-fn load(spec: &str) -> anyhow::Result<Scenario> {
+pub(super) fn load(spec: &str) -> anyhow::Result<Scenario> {
     if let Some(name) = spec.strip_prefix("builtin:") {
         return builtin::get(name).with_context(|| format!("no built-in scenario `{name}` (try `vrrplab sim --list`)"));
     }

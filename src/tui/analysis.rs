@@ -2,7 +2,7 @@
 //! report (masters, causes, split brains, findings), the bands drawn from
 //! the adverts, and the events that stepping and jumping visit.
 
-use super::bands::{self, Bands, Span};
+use super::bands::{self, Bands, Known, Span};
 use super::store::Frames;
 use crate::analyze::report::{KeyFields, Report, TimelineEvent};
 use crate::analyze::Analyzer;
@@ -65,6 +65,11 @@ impl Builder {
         self.bands.feed(f);
     }
 
+    /// A state change the source knows of (a simulation's instances).
+    pub fn known(&mut self, k: &Known) {
+        self.bands.known(k);
+    }
+
     pub fn finish(self) -> Analysis {
         let report = self.analyzer.finish();
         let mut bands = self.bands.finish();
@@ -109,13 +114,17 @@ pub fn same_vr(k: &KeyFields, key: &crate::analyze::report::VrKey) -> bool {
 }
 
 impl Analysis {
-    /// Analyses every frame of the store.
-    pub fn of(frames: &Frames) -> Analysis {
+    /// Analyses every frame of the store, with the states the source
+    /// reported (none for a capture).
+    pub fn of(frames: &Frames, known: &[Known]) -> Analysis {
         let mut b = Builder::default();
         let mut f = Frame::default();
         for i in 0..frames.len() {
             frames.load(i, &mut f);
             b.feed(&f);
+        }
+        for k in known {
+            b.known(k);
         }
         b.finish()
     }
@@ -164,7 +173,7 @@ mod test {
         for f in &frames {
             store.push(f);
         }
-        let a = Analysis::of(&store);
+        let a = Analysis::of(&store, &[]);
         let kinds: Vec<(u64, EventKind)> = a.events.iter().map(|e| (e.frame, e.kind)).collect();
         assert!(kinds.contains(&(1, EventKind::Master)), "{kinds:?}");
         assert!(kinds.contains(&(4, EventKind::Priority)), "{kinds:?}");

@@ -117,7 +117,7 @@ pub struct Heights {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Status {
+pub struct StatusLine {
     pub text: String,
     pub error: bool,
 }
@@ -142,9 +142,11 @@ pub struct App {
     pub findings: FindingsView,
     pub replay: Replay,
     pub popup: Option<Popup>,
-    pub status: Option<Status>,
+    pub status: Option<StatusLine>,
     pub heights: Heights,
     pub quit: bool,
+    /// Whether the replay has paused at the end of the feed's scenario.
+    end_reached: bool,
     pub(super) scratch: Frame,
     /// Prints the list's lines (without timestamps: the list has its own column).
     pub(super) printer: Tcpdump,
@@ -179,6 +181,7 @@ impl App {
             status: None,
             heights: Heights::default(),
             quit: false,
+            end_reached: false,
             scratch: Frame::default(),
             printer: Tcpdump::new(Options { time: TimeFormat::None, ..Options::default() }),
             line: Vec::with_capacity(256),
@@ -199,12 +202,27 @@ impl App {
         self.feed.clocked()
     }
 
+    /// Starts the replay clock (a simulation runs as soon as it opens).
+    pub fn start_playing(&mut self, now: Instant) {
+        self.replay.play(now);
+        self.list.follow = true;
+    }
+
     /// Moves time on: pulls frames, advances the replay, refreshes the
     /// analysis when it is due, and keeps the selection valid.
     pub fn tick(&mut self, now: Instant) {
-        let at = self.replay.advance(now);
+        let mut at = self.replay.advance(now);
+        if let Some(end) = self.feed.end().filter(|&end| !self.end_reached && at >= end) {
+            // A scenario's events are over: pause there once, so its end
+            // state can be looked at; playing on runs the simulation further.
+            self.end_reached = true;
+            at = end;
+            self.replay.pause(now);
+            self.replay.at = end;
+            self.status = Some(StatusLine { text: "the scenario is over: space runs on, faults still work".into(), error: false });
+        }
         if let Err(e) = self.feed.pull(at, &mut self.frames) {
-            self.status = Some(Status { text: format!("{e:#}"), error: true });
+            self.status = Some(StatusLine { text: format!("{e:#}"), error: true });
         }
         self.filter.catch_up(&self.frames, &mut self.scratch);
         if let Some(n) = self.replay.shown {
@@ -213,7 +231,7 @@ impl App {
         }
         if self.replay.playing && self.replay.shown.is_none() && !self.feed.clocked() {
             self.replay.pause(now);
-            self.status = Some(Status { text: "replay reached the newest packet".into(), error: false });
+            self.status = Some(StatusLine { text: "replay reached the newest packet".into(), error: false });
         }
         let stale = self.analysed != self.frames.len();
         let due = if self.feed.endless() {
@@ -224,7 +242,7 @@ impl App {
         };
         if stale && due {
             let started = Instant::now();
-            self.analysis = Analysis::of(&self.frames);
+            self.analysis = Analysis::of(&self.frames, &self.feed.states());
             self.analysis_cost = started.elapsed();
             self.analysed = self.frames.len();
             self.analysed_at = Some(now);
@@ -342,7 +360,10 @@ impl App {
     pub fn time_range(&self) -> Option<(i64, i64)> {
         let n = self.frames.len();
         let first = self.feed.origin().or_else(|| (n > 0).then(|| self.frames.micros(0)))?;
-        let last = n.checked_sub(1).map_or(first, |i| self.frames.micros(i)).max(self.replay.at);
+        // A simulation's axis spans its scenario from the start, so the bands
+        // do not stretch as they grow.
+        let end = self.feed.end().unwrap_or(first);
+        let last = n.checked_sub(1).map_or(first, |i| self.frames.micros(i)).max(self.replay.at).max(end);
         Some((first, last.max(first + 1)))
     }
 }

@@ -5,6 +5,11 @@
 //! priority starts a new run, which is where the band shows a priority
 //! change. Gratuitous ARPs for a virtual router's addresses are marked on
 //! the band of the router that sent them.
+//!
+//! A simulation also knows what the capture cannot show: each instance's
+//! state (a backup is silent, so a capture never sees it). Those states
+//! come in as [`Known`] changes, and give routers that never advertised a
+//! band too.
 
 use crate::analyze::report::{Family, VrKey};
 use crate::capture::Frame;
@@ -46,6 +51,26 @@ pub struct Mark {
     pub frame: u64,
 }
 
+/// An instance's state, where the source knows it (a simulation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Init,
+    Backup,
+    Master,
+    Fault,
+}
+
+/// A state change reported by the source, for a router of a virtual router.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Known {
+    pub us: i64,
+    pub vrid: u8,
+    pub family: Family,
+    pub addr: IpAddr,
+    pub state: State,
+    pub prio: u8,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Router {
     pub addr: IpAddr,
@@ -55,6 +80,9 @@ pub struct Router {
     /// First adverts at a priority other than the run before's.
     pub prio_changes: Vec<Mark>,
     pub garps: Vec<Mark>,
+    /// State changes the source reported (µs, state, priority), in order;
+    /// empty for a capture.
+    pub states: Vec<(i64, State, u8)>,
 }
 
 impl Router {
@@ -66,10 +94,20 @@ impl Router {
         self.runs[first..].iter().take_while(move |r| r.start < to).filter(move |r| r.end() >= from)
     }
 
-    /// The priority in force at `us`: that of the last run started by then.
+    /// The priority in force at `us`: that of the last run started (or
+    /// reported state change) by then.
     pub fn prio_at(&self, us: i64) -> Option<u8> {
         let n = self.runs.partition_point(|r| r.start <= us);
-        n.checked_sub(1).map(|i| self.runs[i].prio)
+        let run = n.checked_sub(1).map(|i| (self.runs[i].start, self.runs[i].prio));
+        let k = self.states.partition_point(|s| s.0 <= us);
+        let known = k.checked_sub(1).map(|i| (self.states[i].0, self.states[i].2));
+        run.into_iter().chain(known).max_by_key(|(t, _)| *t).map(|(_, p)| p)
+    }
+
+    /// The reported state in force at `us`, if the source reports states.
+    pub fn state_at(&self, us: i64) -> Option<State> {
+        let k = self.states.partition_point(|s| s.0 <= us);
+        k.checked_sub(1).map(|i| self.states[i].1)
     }
 }
 
@@ -148,6 +186,9 @@ impl Builder {
             let mac = d.macs().map_or([0; 6], |(src, _)| src);
             let advert = Advert { us, frame: self.frames, src: ip.src, mac, prio: repr.priority, interval_us };
             let vr = self.vr(key, repr.version());
+            if vr.version == 0 {
+                vr.version = repr.version();
+            }
             vr.advert(&advert);
             for a in repr.addrs {
                 if !vr.vips.contains(&a) && vr.vips.len() < MAX_VIPS {
@@ -167,6 +208,16 @@ impl Builder {
         }
     }
 
+    /// A state change the source reported. Simulations have one untagged
+    /// LAN, so the virtual router is the one on interface 0 without VLAN.
+    pub fn known(&mut self, k: &Known) {
+        let key = VrKey { interface: 0, vlan: 0, family: k.family, vrid: k.vrid };
+        // The version shows with the first advert.
+        let vr = self.vr(key, 0);
+        let r = vr.router(k.addr, [0; 6]);
+        vr.routers[r].states.push((k.us, k.state, k.prio));
+    }
+
     fn vr(&mut self, key: VrKey, version: u8) -> &mut Vr {
         let i = *self.index.entry(key).or_insert_with(|| {
             self.vrs.push(Vr { key, version, vips: vec![], routers: vec![], splits: vec![], last_src: None });
@@ -179,6 +230,9 @@ impl Builder {
         for vr in &mut self.vrs {
             vr.routers.sort_by_key(|r| r.addr);
             vr.last_src = None;
+            for r in &mut vr.routers {
+                r.states.sort_by_key(|s| s.0);
+            }
         }
         self.vrs.sort_by_key(|vr| (vr.key.interface, vr.key.vlan, vr.key.family, vr.key.vrid));
         Bands { vrs: self.vrs }
@@ -195,14 +249,19 @@ struct Advert {
 }
 
 impl Vr {
-    fn advert(&mut self, a: &Advert) {
-        let i = match self.routers.iter().position(|r| r.addr == a.src) {
+    /// The index of router `addr`, added if new.
+    fn router(&mut self, addr: IpAddr, mac: [u8; 6]) -> usize {
+        match self.routers.iter().position(|r| r.addr == addr) {
             Some(i) => i,
             None => {
-                self.routers.push(Router { addr: a.src, mac: a.mac, runs: vec![], prio_changes: vec![], garps: vec![] });
+                self.routers.push(Router { addr, mac, runs: vec![], prio_changes: vec![], garps: vec![], states: vec![] });
                 self.routers.len() - 1
             }
-        };
+        }
+    }
+
+    fn advert(&mut self, a: &Advert) {
+        let i = self.router(a.src, a.mac);
         self.last_src = Some(i);
         let r = &mut self.routers[i];
         r.mac = a.mac;
@@ -272,6 +331,28 @@ mod test {
         assert_eq!(r.prio_at(T0 - 1), None);
         assert_eq!(r.runs_in(T0 + 5_500_000, T0 + 8_000_000).count(), 0);
         assert_eq!(r.runs_in(T0 + 4_500_000, T0 + 9_500_000).count(), 2);
+    }
+
+    #[test]
+    fn reported_states_give_silent_routers_a_band() {
+        let mut b = Builder::default();
+        for f in every_second(1, 100, 0, 3_000_000) {
+            b.feed(&f);
+        }
+        let known = |us: i64, n: u8, state: State, prio: u8| Known { us: T0 + us, vrid: 51, family: Family::Ipv4, addr: ip(n), state, prio };
+        b.known(&known(0, 2, State::Backup, 90));
+        b.known(&known(2_500_000, 2, State::Init, 90));
+        let b = b.finish();
+        let vr = &b.vrs[0];
+        assert_eq!(vr.version, 2);
+        let r2 = &vr.routers[1];
+        assert_eq!(r2.addr, ip(2));
+        assert!(r2.runs.is_empty());
+        assert_eq!(r2.state_at(T0 + 1_000_000), Some(State::Backup));
+        assert_eq!(r2.state_at(T0 + 2_600_000), Some(State::Init));
+        assert_eq!(r2.state_at(T0 - 1), None);
+        assert_eq!(r2.prio_at(T0 + 1), Some(90));
+        assert_eq!(vr.routers[0].state_at(T0), None);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::action::{action_for, Action};
 use super::analysis::EventKind;
-use super::app::{App, Pane, Popup, Prompt, Status, PANES};
+use super::app::{App, Pane, Popup, Prompt, StatusLine, PANES};
 use super::explain::{self, Explanation};
 use super::feed::Fault;
 use crate::capture::Frame;
@@ -35,11 +35,11 @@ impl App {
     }
 
     fn say(&mut self, text: impl Into<String>) {
-        self.status = Some(Status { text: text.into(), error: false });
+        self.status = Some(StatusLine { text: text.into(), error: false });
     }
 
     fn complain(&mut self, text: impl Into<String>) {
-        self.status = Some(Status { text: text.into(), error: true });
+        self.status = Some(StatusLine { text: text.into(), error: true });
     }
 
     fn prompt_key(&mut self, e: KeyEvent) {

@@ -251,7 +251,8 @@ pub fn band(vr: &Vr, r: &Router) -> Explanation {
          ARP(s).\n\nThe band is built from this router's own adverts. Only a master advertises, so:\n  █  \
          advertising: it believes it is master\n  ─  silent: a backup, or down (the capture cannot tell \
          which)\n  P  it advertised a new priority (track_script, weight, or a restart)\n  0  priority 0: it \
-         resigned\n  G  gratuitous ARP for a virtual address\n  !  split brain: more than one master",
+         resigned\n  G  gratuitous ARP for a virtual address\n  !  split brain: more than one master\nIn a \
+         simulation the band shows the instance's real state instead: ─ backup, · not running, × fault.",
         r.addr,
         vr.key.vrid,
         s(master_us.max(0) as u64),

@@ -44,6 +44,17 @@ pub trait Feed {
         Ok(false)
     }
 
+    /// Where a clocked feed's scenario ends (capture µs): the replay
+    /// pauses there once.
+    fn end(&self) -> Option<i64> {
+        None
+    }
+
+    /// The instances' state changes so far, when the source knows them.
+    fn states(&self) -> Vec<super::bands::Known> {
+        vec![]
+    }
+
     /// What the status bar calls this input.
     fn label(&self) -> String;
 

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! store.rs      every frame in one arena (a million frames open fast)
-//! feed.rs       where frames come from: a file in slices, a thread, the simulator
+//! feed.rs       where frames come from: a file in slices, a thread; sim.rs: the simulator
 //! analysis.rs   the analyzer's report, the bands, the events to step through
 //! bands.rs      per virtual router, per router: runs of adverts, priorities, GARPs
 //! app.rs        the state; control.rs: keys into state changes; action.rs: the key table
@@ -21,6 +21,7 @@ mod control;
 mod explain;
 mod feed;
 mod replay;
+mod sim;
 mod term;
 mod theme;
 mod tree_state;
@@ -29,8 +30,9 @@ mod ui;
 #[cfg(test)]
 mod tests;
 
-pub use app::App;
+pub use app::{App, StatusLine};
 pub use feed::{Fault, Faults, Feed, FileFeed, ThreadFeed};
+pub use sim::SimFeed;
 pub use store::Frames;
 pub use theme::{Theme, ThemeName};
 pub use ui::draw;

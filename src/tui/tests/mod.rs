@@ -4,6 +4,7 @@
 //! them; review the diff before committing).
 
 mod behaviour;
+mod simulation;
 mod snapshots;
 
 use super::app::App;
@@ -150,3 +151,14 @@ pub fn snapshot(name: &str, got: &str) {
 }
 
 pub const T: i64 = T0;
+
+/// A built-in scenario in the simulator, playing from virtual time 0.
+pub fn sim_app(name: &str) -> (App, Clock) {
+    let clock = Clock::new();
+    let scenario = crate::scenario::builtin::get(name).unwrap();
+    let (feed, _) = super::sim::SimFeed::new(format!("sim builtin:{name}"), &scenario, None).unwrap();
+    let mut app = App::new(Box::new(feed), Theme::dark());
+    app.start_playing(clock.at(0));
+    app.tick(clock.at(0));
+    (app, clock)
+}

@@ -28,6 +28,7 @@ pub fn help_lines() -> Vec<String> {
         "  ─  silent: a backup, or down (only masters advertise)",
         "  P  new priority   0  priority 0 (resigned)   G  gratuitous ARP",
         "  !  split brain: more than one master at once",
+        "  In a simulation the bands show each instance's real state: ─ backup, · not running, × fault",
     ] {
         out.push(l.into());
     }

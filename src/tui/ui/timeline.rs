@@ -6,7 +6,7 @@
 
 use super::{block, fit, inner, keep_visible, rel};
 use crate::tui::app::{App, Pane};
-use crate::tui::bands::{any_in, Router, Vr};
+use crate::tui::bands::{any_in, Router, State, Vr};
 use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -64,25 +64,47 @@ fn band_cells(spans: &mut Vec<Span<'static>>, r: &Router, colour: Style, axis: &
         let (ch, mut style) = if axis.future(t0) {
             (' ', t.base)
         } else {
-            let mut runs = r.runs_in(t0, t1);
             let resigned = r.runs_in(t0, t1).any(|run| run.prio == 0);
-            let master = runs.any(|run| run.prio > 0);
+            let base = if r.states.is_empty() {
+                // From the adverts alone: advertising or silent.
+                if r.runs_in(t0, t1).any(|run| run.prio > 0) { ('█', colour) } else { ('─', t.backup) }
+            } else {
+                reported(r, t0, t1, colour, t)
+            };
             if any_in(&r.garps, t0, t1) {
                 ('G', colour.patch(t.mark))
             } else if resigned {
                 ('0', t.warn.patch(t.mark))
             } else if any_in(&r.prio_changes, t0, t1) {
                 ('P', colour.patch(t.mark))
-            } else if master {
-                ('█', colour)
             } else {
-                ('─', t.backup)
+                base
             }
         };
         if axis.cursor == Some(c) {
             style = style.patch(Style::new().bg(t.cursor.bg.unwrap_or_default()));
         }
         put(spans, ch, style);
+    }
+}
+
+/// The glyph of a column from reported states: the most telling state the
+/// router was in during it (a short mastership still shows).
+fn reported(r: &Router, t0: i64, t1: i64, colour: Style, t: &Theme) -> (char, Style) {
+    let first = r.states.partition_point(|s| s.0 <= t0);
+    let during = r.states[first..].iter().take_while(|s| s.0 < t1).map(|s| s.1);
+    let states: Vec<State> = r.state_at(t0).into_iter().chain(during).collect();
+    let has = |s: State| states.contains(&s);
+    if has(State::Master) {
+        ('█', colour)
+    } else if has(State::Fault) {
+        ('×', t.warn)
+    } else if has(State::Backup) {
+        ('─', t.backup)
+    } else if has(State::Init) {
+        ('·', t.dim)
+    } else {
+        (' ', t.base)
     }
 }
 
