@@ -368,16 +368,16 @@ impl App {
     }
 
     fn fault(&mut self, fault: Fault) {
-        let band = self.bands().get(self.timeline.band).copied();
-        let Some((v, r)) = band else {
+        if self.feed.faults().is_none() {
+            self.complain("faults can only be injected into a simulation (vrrplab tui --sim SCENARIO)");
+            return;
+        }
+        let Some(&(v, r)) = self.bands().get(self.timeline.band) else {
             self.complain("select a router's band in the timeline first");
             return;
         };
         let addr = self.analysis.bands.vrs[v].routers[r].addr;
-        let Some(faults) = self.feed.faults() else {
-            self.complain("faults can only be injected into a simulation (vrrplab tui --sim SCENARIO)");
-            return;
-        };
+        let Some(faults) = self.feed.faults() else { return };
         let Some(node) = faults.node_of(addr) else {
             self.complain(format!("no simulated node has the address {addr}"));
             return;

@@ -4,6 +4,7 @@
 //! them; review the diff before committing).
 
 mod behaviour;
+mod robust;
 mod simulation;
 mod snapshots;
 
