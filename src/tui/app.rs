@@ -202,6 +202,16 @@ impl App {
         self.feed.clocked()
     }
 
+    /// Tells the user something on the status line.
+    pub(super) fn say(&mut self, text: impl Into<String>) {
+        self.status = Some(StatusLine { text: text.into(), error: false });
+    }
+
+    /// Tells the user what went wrong, on the status line in red.
+    pub(super) fn complain(&mut self, text: impl Into<String>) {
+        self.status = Some(StatusLine { text: text.into(), error: true });
+    }
+
     /// Starts the replay clock (a simulation runs as soon as it opens).
     pub fn start_playing(&mut self, now: Instant) {
         self.replay.play(now);
@@ -219,10 +229,10 @@ impl App {
             at = end;
             self.replay.pause(now);
             self.replay.at = end;
-            self.status = Some(StatusLine { text: "the scenario is over: space runs on, faults still work".into(), error: false });
+            self.say("the scenario is over: space runs on, faults still work");
         }
         if let Err(e) = self.feed.pull(at, &mut self.frames) {
-            self.status = Some(StatusLine { text: format!("{e:#}"), error: true });
+            self.complain(format!("{e:#}"));
         }
         self.filter.catch_up(&self.frames, &mut self.scratch);
         if let Some(n) = self.replay.shown {
@@ -231,7 +241,7 @@ impl App {
         }
         if self.replay.playing && self.replay.shown.is_none() && !self.feed.clocked() {
             self.replay.pause(now);
-            self.status = Some(StatusLine { text: "replay reached the newest packet".into(), error: false });
+            self.say("replay reached the newest packet");
         }
         let stale = self.analysed != self.frames.len();
         let due = if self.feed.endless() {

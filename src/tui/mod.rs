@@ -8,7 +8,8 @@
 //! analysis.rs   the analyzer's report, the bands, the events to step through
 //! bands.rs      per virtual router, per router: runs of adverts, priorities, GARPs
 //! app.rs        the state; control.rs: keys into state changes; action.rs: the key table
-//! replay.rs     the replay clock        explain.rs: the teaching texts
+//! moves.rs      selecting, the replay's play, steps and jumps, zoom
+//! replay.rs     the replay clock        explain/: the teaching texts
 //! ui/           one drawing function per pane   theme.rs: dark and light
 //! term.rs       raw mode and the alternate screen, always restored
 //! ```
@@ -20,6 +21,7 @@ mod bands;
 mod control;
 mod explain;
 mod feed;
+mod moves;
 mod replay;
 mod sim;
 mod term;

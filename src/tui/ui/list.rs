@@ -83,7 +83,7 @@ fn row_spans(app: &mut App, i: usize, base: i64, width: usize) -> Vec<Span<'stat
         if bytes.get(2) == Some(&0) {
             style = style.add_modifier(Modifier::BOLD);
         }
-    } else if let Some(c) = crate::tui::control::garp_in(&app.scratch)
+    } else if let Some(c) = crate::tui::explain::garp_in(&app.scratch)
         .and(d.macs())
         .and_then(|(src, _)| app.analysis.router_with_mac(src))
         .and_then(|r| app.analysis.colour_of(r))

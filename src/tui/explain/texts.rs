@@ -1,23 +1,15 @@
-//! `e`: what the selected thing means, in plain words, with this capture's
-//! numbers worked out: why a router became master, what Skew_Time and
-//! Master_Down_Interval are and what they come to here, why a backup waited
-//! 3.6 s, what a finding means. The timer arithmetic is keepalived's
-//! ([`crate::wire::vrrp::skew_time_us`], [`crate::wire::vrrp::master_down_us`]).
+//! The teaching texts, with this capture's numbers worked out. The timer
+//! arithmetic is keepalived's ([`crate::wire::vrrp::skew_time_us`],
+//! [`crate::wire::vrrp::master_down_us`]).
 
-use super::analysis::{micros, Analysis};
-use super::bands::{Router, Vr};
+use super::Explanation;
+use crate::tui::analysis::{micros, same_vr, Analysis};
+use crate::tui::bands::{Router, Vr};
 use crate::analyze::report::{Cause, Finding, TimelineEvent};
 use crate::dissect::Node;
 use crate::wire::vrrp::{master_down_us, skew_time_us};
 use std::fmt::Write;
 use std::net::IpAddr;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Explanation {
-    pub title: String,
-    /// Paragraphs separated by blank lines; the pop-up wraps them.
-    pub text: String,
-}
 
 fn s(us: u64) -> String {
     format!("{:.3} s", us as f64 / 1e6)
@@ -127,7 +119,7 @@ fn router_at(vr: &Vr, addr: IpAddr, us: i64) -> Option<(&Router, u64, Option<u8>
 /// A change of master, or a split brain starting or ending.
 pub fn event(e: &TimelineEvent, a: &Analysis) -> Explanation {
     let key = *e.key();
-    let vr = a.bands.vrs.iter().find(|vr| super::analysis::same_vr(&key, &vr.key));
+    let vr = a.bands.vrs.iter().find(|vr| same_vr(&key, &vr.key));
     let us = micros(e.ts());
     match e {
         TimelineEvent::Master { router, prio, cause, takeover_s, previous, frame, .. } => {
