@@ -6,7 +6,7 @@ use crossterm::cursor::{Hide, Show};
 use crossterm::execute;
 use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::backend::CrosstermBackend;
-use std::io::{self, Stdout};
+use std::io::{self, IsTerminal, Stdout};
 use std::sync::Once;
 
 fn restore() {
@@ -42,6 +42,9 @@ pub struct Terminal {
 
 impl Terminal {
     pub fn enter() -> anyhow::Result<Terminal> {
+        if !io::stdout().is_terminal() {
+            anyhow::bail!("vrrplab tui needs a terminal: its output is not one (for text, use vrrplab read, timeline or analyze)");
+        }
         install_panic_hook();
         let guard = Guard;
         enable_raw_mode().map_err(|e| anyhow::anyhow!("vrrplab tui needs a terminal: {e}"))?;
