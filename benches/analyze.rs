@@ -19,7 +19,7 @@ fn capture() -> Option<(tempfile::TempDir, PathBuf)> {
     ok.then_some((dir, path))
 }
 
-fn frames(path: &PathBuf) -> Vec<Frame> {
+fn frames(path: &std::path::Path) -> Vec<Frame> {
     let mut src = file::open(path).expect("bench capture opens");
     let mut out = Vec::new();
     let mut f = Frame::default();

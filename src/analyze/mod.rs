@@ -103,15 +103,11 @@ impl Analyzer {
             Interval::Seconds(0) | Interval::Centis(0) => 1_000_000,
             other => other.micros(),
         };
-        let ad = Advert {
-            ts,
-            frame: no,
-            src: ip.src,
-            mac,
-            prio: repr.priority,
-            version,
-            interval_us,
+        let auth = match repr.auth {
+            vrrp::Auth::V2 { data, .. } => data,
+            vrrp::Auth::V3 => None,
         };
+        let ad = Advert { ts, frame: no, src: ip.src, mac, prio: repr.priority, version, interval_us, auth };
         self.elections[i].advert(&ad);
         for t in std::mem::take(&mut self.elections[i].started) {
             self.arp.expect_garps(&t, &repr.addrs);
