@@ -40,6 +40,9 @@ pub struct Args {
     /// after the network heals each VRID has at most one master
     #[arg(long, value_name = "N")]
     pub explore: Option<u64>,
+    /// At the end, print each director's `ipvsadm -Ln`, `--stats`, `--rate` and `-Lnc`
+    #[arg(long)]
+    pub ipvsadm: bool,
 }
 
 pub fn run(a: Args) -> anyhow::Result<Status> {
@@ -52,7 +55,7 @@ pub fn run(a: Args) -> anyhow::Result<Status> {
     let Some(spec) = a.scenario.as_deref() else {
         bail!("no scenario given (try `vrrplab sim --list`)");
     };
-    let mut scenario = load(spec)?;
+    let mut scenario = crate::scenario::load(spec)?;
     if let Some(d) = &a.duration {
         scenario.duration_us = parse_duration(d).with_context(|| format!("--duration {d}"))?;
     }
@@ -72,12 +75,6 @@ pub fn run(a: Args) -> anyhow::Result<Status> {
     Ok(Status::Ok)
 }
 
-pub(super) fn load(spec: &str) -> anyhow::Result<Scenario> {
-    if let Some(name) = spec.strip_prefix("builtin:") {
-        return builtin::get(name).with_context(|| format!("no built-in scenario `{name}` (try `vrrplab sim --list`)"));
-    }
-    bail!("{spec}: only built-in scenarios (builtin:NAME) can be run so far")
-}
 
 fn simulate(world: &mut World, scenario: &Scenario, a: &Args) -> anyhow::Result<()> {
     if let Some(path) = &a.write {
@@ -104,6 +101,12 @@ fn report(world: &World, scenario: &Scenario, a: &Args) -> anyhow::Result<()> {
         }
     } else {
         summary(&mut out, world, scenario)?;
+    }
+    if a.ipvsadm {
+        for (n, ipvs) in world.ipvs_tables() {
+            writeln!(out, "== {} ==", names[n])?;
+            write!(out, "{}", crate::engine::ipvs::ipvsadm::tables(ipvs, world.now()))?;
+        }
     }
     out.flush()?;
     Ok(())

@@ -28,7 +28,7 @@ pub fn run(a: Args) -> anyhow::Result<Status> {
     let filter = a.filter.as_deref().map(Filter::parse).transpose().map_err(|e| anyhow::anyhow!("--filter: {e}"))?;
     let (feed, warnings): (Box<dyn Feed>, Vec<String>) = match (&a.sim, &a.file) {
         (Some(spec), _) => {
-            let scenario = super::sim::load(spec)?;
+            let scenario = crate::scenario::load(spec)?;
             let (feed, warnings) = SimFeed::new(format!("sim {spec}"), &scenario, a.seed)?;
             (Box::new(feed), warnings)
         }

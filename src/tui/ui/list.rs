@@ -3,9 +3,8 @@
 //! screen are decoded and printed.
 
 use super::{block, fit, inner, keep_visible, pad, rel};
-use crate::print::{Numbers, Printer};
+use crate::print::{FrameView, Numbers, Printer};
 use crate::tui::app::{App, Pane};
-use crate::wire::decode::decode;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
@@ -66,9 +65,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App) {
 fn row_spans(app: &mut App, i: usize, base: i64, width: usize) -> Vec<Span<'static>> {
     app.frames.load(i, &mut app.scratch);
     let no = i as u64 + 1;
-    let d = decode(app.scratch.linktype, &app.scratch.data);
+    let view = FrameView::new(&app.scratch);
     app.line.clear();
-    app.printer.print(Numbers { printed: no, in_file: no }, &app.scratch, &d, &mut app.line);
+    app.printer.print(Numbers { printed: no, in_file: no }, &view, &mut app.line);
+    let d = view.decoded();
     let text = String::from_utf8_lossy(&app.line);
     let text: String = text.lines().next().unwrap_or("").chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     let mut vrid = Span::raw("    ");
