@@ -342,21 +342,14 @@ impl App {
         }
     }
 
-    /// The findings revealed so far (indices into the report's list).
+    /// The findings revealed so far (indices into the report's list): during
+    /// a replay, those whose time has come (a failover's evidence starts
+    /// with the old master's last advert, before the takeover is known).
     pub fn shown_findings(&self) -> Vec<usize> {
-        let v = self.visible() as u64;
-        let horizon = self.horizon();
-        let replay = self.in_replay();
         let findings = &self.analysis.report.findings;
+        let horizon = if self.in_replay() { self.horizon() } else { None };
         (0..findings.len())
-            .filter(|&i| {
-                let f = &findings[i];
-                !replay
-                    || match f.frames.first() {
-                        Some(&no) => no <= v,
-                        None => horizon.is_some_and(|h| super::analysis::micros(f.ts) <= h),
-                    }
-            })
+            .filter(|&i| horizon.is_none_or(|h| super::analysis::micros(findings[i].ts) <= h))
             .collect()
     }
 
