@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 mod analyze;
 mod check;
+mod lab;
 mod read;
 mod sim;
 mod timeline;
@@ -37,6 +38,8 @@ pub enum Command {
     Check(check::Args),
     /// Run a scenario in the deterministic simulator
     Sim(sim::Args),
+    /// Run a scenario on real network namespaces, with real keepalived (root)
+    Lab(lab::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -47,6 +50,7 @@ pub fn main() -> ExitCode {
         Command::Analyze(a) => analyze::run(a),
         Command::Check(a) => check::run(a),
         Command::Sim(a) => sim::run(a),
+        Command::Lab(a) => lab::run(a),
     };
     match result {
         Ok(Status::Ok) => ExitCode::SUCCESS,

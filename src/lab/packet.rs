@@ -1,0 +1,159 @@
+//! An AF_PACKET socket on one interface: whole Ethernet frames in and out,
+//! with kernel receive timestamps. The lab's LAN capture reads the bridge
+//! with it, and the real-time driver sends and receives a node's frames.
+//!
+//! Plain libc rather than a packet crate: it is four system calls, and the
+//! timestamps come through `recvmsg` control messages, which nix parses.
+
+use anyhow::{bail, Context};
+use nix::sys::socket::{self, sockopt, ControlMessageOwned, MsgFlags};
+use std::io::IoSliceMut;
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::time::Duration;
+
+use crate::capture::{Frame, LinkType, Timestamp};
+
+/// Larger than any frame on a veth with the default MTU; longer frames
+/// (offloaded segments) are cut and keep their length in `orig_len`.
+pub const SNAPLEN: usize = 65_535;
+
+pub struct PacketSocket {
+    fd: OwnedFd,
+    ifindex: i32,
+    buf: Vec<u8>,
+    cmsg: Vec<u8>,
+}
+
+impl PacketSocket {
+    /// Opens a socket bound to interface `ifindex` of the calling thread's
+    /// network namespace, receiving every protocol. `promisc` also sees
+    /// frames not addressed to the interface (on a bridge: all the
+    /// traffic between its ports). Reads give up after `read_timeout`, so
+    /// that loops around them stay bounded in time.
+    pub fn open(ifindex: u32, promisc: bool, read_timeout: Duration) -> anyhow::Result<PacketSocket> {
+        let proto = (libc::ETH_P_ALL as u16).to_be();
+        // SAFETY: plain socket(2); the result is checked before use.
+        let raw = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, i32::from(proto)) };
+        if raw < 0 {
+            return Err(std::io::Error::last_os_error()).context("opening an AF_PACKET socket");
+        }
+        // SAFETY: `raw` is a fresh, owned descriptor.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        let ifindex = i32::try_from(ifindex).context("interface index out of range")?;
+
+        // SAFETY: sockaddr_ll is plain data; all-zero is a valid value.
+        let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+        sll.sll_family = libc::AF_PACKET as u16;
+        sll.sll_protocol = proto;
+        sll.sll_ifindex = ifindex;
+        // SAFETY: the pointer and length describe `sll`.
+        let rc = unsafe {
+            libc::bind(
+                fd.as_raw_fd(),
+                (&sll as *const libc::sockaddr_ll).cast(),
+                std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+            )
+        };
+        if rc < 0 {
+            return Err(std::io::Error::last_os_error()).context("binding the AF_PACKET socket");
+        }
+        if promisc {
+            // SAFETY: packet_mreq is plain data; all-zero is a valid value.
+            let mut mreq: libc::packet_mreq = unsafe { std::mem::zeroed() };
+            mreq.mr_ifindex = ifindex;
+            mreq.mr_type = libc::PACKET_MR_PROMISC as u16;
+            // SAFETY: the pointer and length describe `mreq`.
+            let rc = unsafe {
+                libc::setsockopt(
+                    fd.as_raw_fd(),
+                    libc::SOL_PACKET,
+                    libc::PACKET_ADD_MEMBERSHIP,
+                    (&mreq as *const libc::packet_mreq).cast(),
+                    std::mem::size_of::<libc::packet_mreq>() as libc::socklen_t,
+                )
+            };
+            if rc < 0 {
+                return Err(std::io::Error::last_os_error()).context("making the interface promiscuous");
+            }
+        }
+        let tv = nix::sys::time::TimeVal::new(read_timeout.as_secs() as i64, read_timeout.subsec_micros() as i64);
+        socket::setsockopt(&fd, sockopt::ReceiveTimeout, &tv).context("setting the read timeout")?;
+        socket::setsockopt(&fd, sockopt::ReceiveTimestampns, &true).context("asking for timestamps")?;
+        Ok(PacketSocket { fd, ifindex, buf: vec![0; SNAPLEN], cmsg: nix::cmsg_space!(nix::sys::time::TimeSpec) })
+    }
+
+    /// Reads the next frame into `frame`. Returns `Ok(false)` when the read
+    /// timeout passes with nothing received.
+    pub fn recv(&mut self, frame: &mut Frame) -> anyhow::Result<bool> {
+        let mut iov = [IoSliceMut::new(&mut self.buf)];
+        let msg = match socket::recvmsg::<()>(
+            self.fd.as_raw_fd(),
+            &mut iov,
+            Some(&mut self.cmsg),
+            MsgFlags::MSG_TRUNC,
+        ) {
+            Ok(m) => m,
+            Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => return Ok(false),
+            Err(e) => return Err(e).context("reading from the AF_PACKET socket"),
+        };
+        let orig_len = msg.bytes;
+        let ts = msg
+            .cmsgs()
+            .ok()
+            .into_iter()
+            .flatten()
+            .find_map(|c| match c {
+                ControlMessageOwned::ScmTimestampns(t) => Some(Timestamp::new(t.tv_sec(), t.tv_nsec() as u32)),
+                _ => None,
+            });
+        let ts = match ts {
+            Some(ts) => ts,
+            None => now(),
+        };
+        let caplen = orig_len.min(SNAPLEN);
+        frame.ts = ts;
+        frame.orig_len = orig_len as u32;
+        frame.linktype = LinkType::Ethernet;
+        frame.interface = 0;
+        frame.data.clear();
+        frame.data.extend_from_slice(&self.buf[..caplen]);
+        Ok(true)
+    }
+
+    /// Sends one whole Ethernet frame out of the interface.
+    pub fn send(&self, frame: &[u8]) -> anyhow::Result<()> {
+        // SAFETY: sockaddr_ll is plain data; all-zero is a valid value.
+        let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+        sll.sll_family = libc::AF_PACKET as u16;
+        sll.sll_ifindex = self.ifindex;
+        sll.sll_halen = 6;
+        if frame.len() >= 6 {
+            sll.sll_addr[..6].copy_from_slice(&frame[..6]);
+        }
+        // SAFETY: the pointers and lengths describe `frame` and `sll`.
+        let n = unsafe {
+            libc::sendto(
+                self.fd.as_fd().as_raw_fd(),
+                frame.as_ptr().cast(),
+                frame.len(),
+                0,
+                (&sll as *const libc::sockaddr_ll).cast(),
+                std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+            )
+        };
+        if n < 0 {
+            return Err(std::io::Error::last_os_error()).context("sending on the AF_PACKET socket");
+        }
+        if n as usize != frame.len() {
+            bail!("sent {n} of {} bytes", frame.len());
+        }
+        Ok(())
+    }
+}
+
+/// The wall clock as a capture timestamp (what the kernel would have
+/// stamped, for the rare frame without a timestamp).
+pub fn now() -> Timestamp {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    Timestamp::new(d.as_secs() as i64, d.subsec_nanos())
+}
