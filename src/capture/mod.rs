@@ -3,7 +3,12 @@
 
 use std::fmt;
 
+pub mod file;
+pub mod pcap;
+pub mod pcapng;
 pub mod writer;
+
+pub use file::open;
 
 /// A capture timestamp with nanosecond precision (pcap's microsecond files
 /// are scaled up on reading).
@@ -104,4 +109,52 @@ pub trait Source {
     /// Reads the next frame into `frame` (reusing its buffer). Returns
     /// `Ok(false)` at the end of the input.
     fn next_frame(&mut self, frame: &mut Frame) -> anyhow::Result<bool>;
+
+    /// Whether timestamps are finer than microseconds (so `-w` keeps them).
+    fn nanosecond_precision(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! Capture files built in memory for the readers' tests.
+    use super::Source;
+
+    /// A classic pcap: `(secs, fraction, data, orig_len)` records.
+    pub fn pcap_bytes(big_endian: bool, nanos: bool, linktype: u32, records: &[(u32, u32, &[u8], u32)]) -> Vec<u8> {
+        let w32 = |v: u32| if big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
+        let w16 = |v: u16| if big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
+        let mut b = Vec::new();
+        b.extend_from_slice(&w32(if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 }));
+        b.extend_from_slice(&w16(2));
+        b.extend_from_slice(&w16(4));
+        b.extend_from_slice(&[0; 8]);
+        b.extend_from_slice(&w32(65535));
+        b.extend_from_slice(&w32(linktype));
+        for (secs, frac, data, orig) in records {
+            for v in [*secs, *frac, data.len() as u32, *orig] {
+                b.extend_from_slice(&w32(v));
+            }
+            b.extend_from_slice(data);
+        }
+        b
+    }
+
+    pub fn open_bytes(bytes: &[u8]) -> (Box<dyn Source>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.pcap");
+        std::fs::write(&path, bytes).unwrap();
+        (super::open(&path).unwrap(), dir)
+    }
+
+    pub fn open_err(bytes: &[u8]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.pcap");
+        std::fs::write(&path, bytes).unwrap();
+        match super::open(&path) {
+            Ok(_) => panic!("opened"),
+            Err(e) => e.to_string(),
+        }
+    }
 }

@@ -1,10 +1,213 @@
-//! `vrrplab read` (being built).
+//! `vrrplab read FILE...`: tcpdump for VRRP and ARP.
+//!
+//! One loop reads every file in order, decodes each frame once, asks the
+//! frame predicate whether it passes, then prints it with the chosen output
+//! mode and/or writes it with `-w`. Output modes implement
+//! [`crate::print::Printer`]; adding one is a variant of [`Mode`] and a line
+//! in [`printer`]; adding a filter is a line in [`predicate`].
 
 use super::Status;
+use crate::capture::{self, writer::PcapWriter, Frame, LinkType};
+use crate::print::{time::TimeFormat, Compat, Options, Printer, Tcpdump};
+use crate::wire::decode::{decode, Decoded};
+use anyhow::Context;
+use clap::ArgAction;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Capture files (pcap or pcapng, detected from their content), read in order
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Do not resolve names (accepted for tcpdump habits: vrrplab never resolves)
+    #[arg(short = 'n', action = ArgAction::Count)]
+    pub numeric: u8,
+    /// More detail: IP header, VRRP checksum, addresses and auth (-v, -vv, -vvv)
+    #[arg(short = 'v', action = ArgAction::Count)]
+    pub verbose: u8,
+    /// Print the link-level header (MAC addresses, ethertype, VLAN tags)
+    #[arg(short = 'e')]
+    pub link_header: bool,
+    /// Hex dump of each packet without its link header (-xx: with it)
+    #[arg(short = 'x', action = ArgAction::Count)]
+    pub hex: u8,
+    /// Hex and ASCII dump of each packet without its link header (-XX: with it)
+    #[arg(short = 'X', action = ArgAction::Count)]
+    pub hex_ascii: u8,
+    /// Stop after N packets
+    #[arg(short = 'c', value_name = "N")]
+    pub count: Option<u64>,
+    /// Print a packet number before each line
+    #[arg(short = '#', long = "number")]
+    pub number: bool,
+    /// Timestamps: -t none, -tt Unix seconds, -ttt delta to previous, -tttt date and time,
+    /// -ttttt delta to first (default: time of day, local time)
+    #[arg(short = 't', action = ArgAction::Count)]
+    pub time: u8,
+    /// Nanosecond timestamps (tcpdump's --nano); microseconds otherwise, even for
+    /// nanosecond files, as tcpdump does
+    #[arg(long)]
+    pub nano: bool,
+    /// Which tcpdump to imitate where versions differ (4.9 prints VRRP auth as "1111^@^@^@^@")
+    #[arg(long, value_enum, default_value = "4.99", value_name = "VERSION")]
+    pub tcpdump_compat: TcpdumpCompat,
+    /// Write the packets that pass to OUT.pcap instead of printing them
+    #[arg(short = 'w', value_name = "OUT.pcap")]
+    pub write: Option<PathBuf>,
+    /// With -w, print the packets as well
+    #[arg(long = "print", requires = "write")]
+    pub print_too: bool,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<Status> {
-    anyhow::bail!("`read` is not built yet")
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcpdumpCompat {
+    #[value(name = "4.99")]
+    V4_99,
+    #[value(name = "4.9")]
+    V4_9,
+}
+
+/// The output modes of `read`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// tcpdump lines (with -x/-X dumps).
+    Tcpdump,
+}
+
+fn mode(_args: &Args) -> Mode {
+    Mode::Tcpdump
+}
+
+fn printer(args: &Args) -> Box<dyn Printer> {
+    match mode(args) {
+        Mode::Tcpdump => Box::new(Tcpdump::new(Options {
+            verbose: args.verbose,
+            link_header: args.link_header,
+            hex: args.hex,
+            hex_ascii: args.hex_ascii,
+            number: args.number,
+            time: TimeFormat::from_count(args.time),
+            nanos: args.nano,
+            compat: match args.tcpdump_compat {
+                TcpdumpCompat::V4_99 => Compat::V4_99,
+                TcpdumpCompat::V4_9 => Compat::V4_9,
+            },
+        })),
+    }
+}
+
+/// Decides which frames pass (are printed, counted and written).
+type Predicate = Box<dyn FnMut(&Frame, &Decoded<'_>) -> bool>;
+
+/// The frame predicate the arguments ask for; `None` lets every frame pass.
+fn predicate(_args: &Args) -> anyhow::Result<Option<Predicate>> {
+    Ok(None)
+}
+
+/// Printed output is collected here and written in large pieces.
+const FLUSH_AT: usize = 256 * 1024;
+
+/// `-w`: the pcap is created at the first frame that passes, with its link type.
+struct Output {
+    path: PathBuf,
+    nanos: bool,
+    writer: Option<(LinkType, PcapWriter<BufWriter<File>>)>,
+}
+
+impl Output {
+    fn write(&mut self, frame: &Frame) -> anyhow::Result<()> {
+        if self.writer.is_none() {
+            self.writer = Some((frame.linktype, create(&self.path, frame.linktype, self.nanos)?));
+        }
+        let Some((linktype, w)) = self.writer.as_mut() else { return Ok(()) };
+        if *linktype != frame.linktype {
+            anyhow::bail!(
+                "{}: cannot write a {} frame into a pcap of {} frames (one link type per pcap file)",
+                self.path.display(),
+                frame.linktype,
+                linktype
+            );
+        }
+        w.write_frame(frame).with_context(|| self.path.display().to_string())
+    }
+
+    fn finish(mut self) -> anyhow::Result<()> {
+        if self.writer.is_none() {
+            // Nothing passed: still leave a valid, empty capture.
+            self.writer = Some((LinkType::Ethernet, create(&self.path, LinkType::Ethernet, self.nanos)?));
+        }
+        if let Some((_, mut w)) = self.writer {
+            w.flush().with_context(|| self.path.display().to_string())?;
+        }
+        Ok(())
+    }
+}
+
+fn create(path: &Path, linktype: LinkType, nanos: bool) -> anyhow::Result<PcapWriter<BufWriter<File>>> {
+    let file = File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
+    PcapWriter::new(BufWriter::with_capacity(1 << 20, file), linktype, capture::file::MAX_CAPLEN, nanos)
+        .with_context(|| path.display().to_string())
+}
+
+pub fn run(args: Args) -> anyhow::Result<Status> {
+    let mut printer = printer(&args);
+    let mut keep = predicate(&args)?;
+    let print = args.write.is_none() || args.print_too;
+    let mut output: Option<Output> = None;
+    let stdout = io::stdout();
+    let mut stdout = stdout.lock();
+    let mut buf: Vec<u8> = Vec::with_capacity(FLUSH_AT + 64 * 1024);
+    let mut frame = Frame::default();
+    let mut passed: u64 = 0;
+    let limit = args.count.unwrap_or(u64::MAX);
+    let result = (|| -> anyhow::Result<()> {
+        'files: for path in &args.files {
+            let mut source = capture::open(path)?;
+            if let Some(out) = &args.write {
+                // The first file decides the timestamp precision of the output.
+                output.get_or_insert_with(|| Output {
+                    path: out.clone(),
+                    nanos: source.nanosecond_precision(),
+                    writer: None,
+                });
+            }
+            while passed < limit {
+                if !source.next_frame(&mut frame)? {
+                    continue 'files;
+                }
+                let decoded = decode(frame.linktype, &frame.data);
+                if let Some(keep) = keep.as_mut() {
+                    if !keep(&frame, &decoded) {
+                        continue;
+                    }
+                }
+                passed += 1;
+                if print {
+                    printer.print(passed, &frame, &decoded, &mut buf);
+                    if buf.len() >= FLUSH_AT {
+                        stdout.write_all(&buf)?;
+                        buf.clear();
+                    }
+                }
+                if let Some(o) = output.as_mut() {
+                    o.write(&frame)?;
+                }
+            }
+            break;
+        }
+        Ok(())
+    })();
+    // Frames read before an error are still printed, as tcpdump does.
+    if print {
+        printer.finish(&mut buf);
+        stdout.write_all(&buf)?;
+        stdout.flush()?;
+    }
+    // Likewise the frames written before an error are kept.
+    let finished = output.map_or(Ok(()), Output::finish);
+    result?;
+    finished?;
+    Ok(Status::Ok)
 }

@@ -85,7 +85,8 @@ impl From<AuthType> for u8 {
 
 /// The address family of the IP header that carried a packet; VRRPv3's
 /// addresses and pseudo-header depend on it, VRRPv2 is IPv4 only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Family {
     Ipv4,
     Ipv6,

@@ -1,0 +1,132 @@
+//! VRRP as tcpdump 4.99 prints it (`print-vrrp.c`):
+//! `VRRPv2, Advertisement, vrid 51, prio 100, authtype simple, intvl 1s, length 20`,
+//! and with `-v` the checksum verdict, the addresses and the simple auth string.
+
+use super::ip::IpInfo;
+use super::{bytes, get, get16, Compat, Cx, R};
+use crate::wire::vrrp::{field, ChecksumVariant, Family, Packet, HEADER_LEN};
+
+/// `b` is the VRRP message as captured (cut at the IP length); `len` is the
+/// length the IP header claims for it.
+pub(super) fn print(cx: &mut Cx<'_>, b: &[u8], len: usize, ip: &IpInfo) -> R {
+    cx.proto = "vrrp";
+    cx.s("VRRP");
+    let vt = get(b, field::VER_TYPE)?;
+    let (version, msg_type) = (vt >> 4, vt & 0x0f);
+    cx.s("v");
+    cx.dec(version);
+    if msg_type == 1 {
+        cx.s(", Advertisement");
+    } else {
+        cx.s(", unknown type (");
+        cx.dec(msg_type);
+        cx.s(")");
+    }
+    if ip.ttl != 255 {
+        cx.s(", (ttl ");
+        cx.dec(ip.ttl);
+        cx.s(")");
+    }
+    if !(2..=3).contains(&version) || msg_type != 1 {
+        return Ok(());
+    }
+    cx.s(", vrid ");
+    cx.dec(get(b, field::VRID)?);
+    cx.s(", prio ");
+    cx.dec(get(b, field::PRIORITY)?);
+    let mut auth_type = 0;
+    if version == 2 {
+        auth_type = get(b, field::AUTH_TYPE)?;
+        cx.s(", authtype ");
+        match auth_type {
+            0 => cx.s("none"),
+            1 => cx.s("simple"),
+            2 => cx.s("ah"),
+            n => {
+                cx.s("#");
+                cx.dec(n);
+            }
+        }
+        cx.s(", intvl ");
+        cx.dec(get(b, field::ADVER_INT)?);
+        cx.s("s, length ");
+    } else {
+        let r = field::MAX_ADVER_INT;
+        let intvl = (u16::from(get(b, r.start)? & 0x0f) << 8) | u16::from(get(b, r.start + 1)?);
+        cx.s(", intvl ");
+        cx.dec(intvl);
+        cx.s("cs, length ");
+    }
+    cx.dec(len as u64);
+    if !cx.verbose() {
+        return Ok(());
+    }
+    let naddrs = get(b, field::COUNT)?;
+    if let Some(msg) = b.get(..len) {
+        // tcpdump verifies only the RFC computation: v2 over the message, v3
+        // with the pseudo-header. The other variants wire::vrrp recognises
+        // are "bad" here, as they are for tcpdump.
+        if Packet::new_unchecked(msg).verify_checksum(ip.src, ip.dst) != Some(ChecksumVariant::Rfc) {
+            let stored = get16(b, field::CHECKSUM.start)?;
+            cx.s(", (bad vrrp cksum ");
+            cx.hex(stored);
+            cx.s(")");
+        }
+    }
+    cx.s(", addrs");
+    if naddrs > 1 {
+        cx.s("(");
+        cx.dec(naddrs);
+        cx.s(")");
+    }
+    cx.s(":");
+    let width = ip.family.addr_len();
+    let mut at = HEADER_LEN;
+    for i in 0..naddrs {
+        let a = bytes(b, at, width)?;
+        cx.s(if i == 0 { " " } else { "," });
+        match ip.family {
+            Family::Ipv4 => cx.ipv4(a),
+            Family::Ipv6 => cx.ipv6(a),
+        }
+        at += width;
+    }
+    if version == 2 && auth_type == 1 {
+        match cx.opts.compat {
+            Compat::V4_99 => {
+                cx.s(" auth \"");
+                // Stops at the first NUL (the string is NUL-padded to 8 bytes).
+                for i in 0..8 {
+                    let c = get(b, at + i)?;
+                    if c == 0 {
+                        break;
+                    }
+                    printable(cx, c);
+                }
+            }
+            Compat::V4_9 => {
+                let auth = bytes(b, at, 8)?;
+                cx.s(" auth \"");
+                for &c in auth {
+                    printable(cx, c);
+                }
+            }
+        }
+        cx.s("\"");
+    }
+    Ok(())
+}
+
+/// tcpdump's `fn_print_char`: `M-` for high bytes, `^X` for controls.
+pub(super) fn printable(cx: &mut Cx<'_>, c: u8) {
+    let mut c = c;
+    if !c.is_ascii() {
+        c &= 0x7f;
+        cx.s("M-");
+    }
+    if !(0x20..0x7f).contains(&c) {
+        c ^= 0x40;
+        cx.s("^");
+    }
+    cx.out.push(c);
+}
