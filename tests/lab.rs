@@ -202,38 +202,51 @@ fn a_panic_inside_a_lab_still_removes_its_namespaces() {
     assert!(!after.iter().any(|n| n.starts_with(&name)), "left behind: {after:?}");
 }
 
-/// Run by [`a_killed_lab_leaves_namespaces_that_lab_down_removes`] in a child
-/// process that is then killed: brings a lab up and waits.
+/// Run by the tests below in a child process that is then killed or
+/// signalled: brings a lab up with keepalived on n1 and waits.
 #[test]
-#[ignore = "helper: run by another test in a process of its own"]
-fn helper_lab_that_waits_to_be_killed() {
+#[ignore = "helper: run by other tests in a process of its own"]
+fn helper_lab_that_waits_for_a_signal() {
     let Ok(marker) = std::env::var("VRRPLAB_TEST_MARKER") else { return };
     let scenario = pair(60, vec![]);
     let mut lab = Lab::up(&scenario, &LabOptions::default()).unwrap();
     lab.start("n1").unwrap();
     std::fs::write(&marker, lab.name()).unwrap();
-    std::thread::sleep(Duration::from_secs(60));
+    vrrplab::lab::sleep_until(lab.t0(), Duration::from_secs(60));
 }
 
-#[test]
-fn a_killed_lab_leaves_namespaces_that_lab_down_removes() {
-    let Some(_serial) = lab_env(true) else { return };
+/// Starts [`helper_lab_that_waits_for_a_signal`]; returns it and its lab's name.
+fn spawn_helper_lab() -> (std::process::Child, String) {
     let marker = tempfile::NamedTempFile::new().unwrap().into_temp_path();
     std::fs::remove_file(&marker).unwrap();
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "helper_lab_that_waits_to_be_killed", "--ignored", "--nocapture"])
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "helper_lab_that_waits_for_a_signal", "--ignored", "--nocapture"])
         .env("VRRPLAB_TEST_MARKER", &*marker)
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    let name = loop {
-        if let Ok(n) = std::fs::read_to_string(&marker) {
-            break n;
+    loop {
+        if let Ok(name) = std::fs::read_to_string(&marker) {
+            return (child, name);
         }
         assert!(Instant::now() < deadline, "the helper never brought its lab up");
         std::thread::sleep(Duration::from_millis(50));
-    };
+    }
+}
+
+fn wait_gone(pids: &[nix::unistd::Pid]) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while pids.iter().any(|p| running(*p)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    !pids.iter().any(|p| running(*p))
+}
+
+#[test]
+fn a_killed_lab_leaves_namespaces_that_lab_down_removes() {
+    let Some(_serial) = lab_env(true) else { return };
+    let (mut child, name) = spawn_helper_lab();
     child.kill().unwrap();
     child.wait().unwrap();
     let left = ip_netns_list();
@@ -247,11 +260,26 @@ fn a_killed_lab_leaves_namespaces_that_lab_down_removes() {
     assert!(said.contains(&format!("{name}.n1")), "{said}");
     let after = ip_netns_list();
     assert!(!after.iter().any(|n| n.starts_with(&name)), "left behind: {after:?}");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while keepalived.iter().any(|p| running(*p)) && Instant::now() < deadline {
+    assert!(wait_gone(&keepalived), "keepalived still running");
+    assert!(!vrrplab::lab::cleanup::lab_dir(&name).exists());
+}
+
+#[test]
+fn sigterm_tears_the_lab_down() {
+    let Some(_serial) = lab_env(true) else { return };
+    let (mut child, name) = spawn_helper_lab();
+    let keepalived = netns::Netns::open(&format!("{name}.n1")).unwrap().pids();
+    assert!(!keepalived.is_empty());
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGTERM)
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the lab process did not exit after SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(!keepalived.iter().any(|p| running(*p)), "keepalived still running");
+    let after = ip_netns_list();
+    assert!(!after.iter().any(|n| n.starts_with(&name)), "left behind: {after:?}");
+    assert!(wait_gone(&keepalived), "keepalived still running");
     assert!(!vrrplab::lab::cleanup::lab_dir(&name).exists());
 }
 

@@ -39,7 +39,7 @@ pub struct LogBook {
 
 impl LogBook {
     /// A log whose times count from `t0`; `echo` also prints each line to
-    /// stderr as it arrives (for `lab up`).
+    /// stdout as it arrives (`lab run`, `lab up`).
     pub fn new(t0: Instant, echo: bool) -> LogBook {
         LogBook { t0, echo, lines: Arc::new(Mutex::new(Vec::new())) }
     }
@@ -47,7 +47,7 @@ impl LogBook {
     pub fn push(&self, node: &str, text: impl Into<String>) {
         let line = LogLine { at: self.t0.elapsed(), node: node.to_string(), text: text.into() };
         if self.echo {
-            let _ = writeln!(std::io::stderr().lock(), "{line}");
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
         }
         let mut lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
         if lines.len() < MAX_LINES {

@@ -125,7 +125,12 @@ impl Lab {
             });
         }
         lab.lan_rtnl = Some(rtnl);
-        lab.log.push(LAB, format!("up {} ({} nodes)", lab.name, lab.nodes.len()));
+        // The scenario's clock starts now that the network is ready.
+        lab.t0 = Instant::now();
+        lab.t0_wall = packet::now();
+        lab.log = LogBook::new(lab.t0, opts.echo_log);
+        let places: Vec<String> = lab.nodes.iter().map(|n| format!("{} in {}", n.name, n.netns.name())).collect();
+        lab.log.push(LAB, format!("up {}: {}", lab.name, places.join(", ")));
         Ok(lab)
     }
 
@@ -151,7 +156,8 @@ impl Lab {
         &self.log
     }
 
-    /// When the lab came up: the origin of the log's times.
+    /// When the lab's network was ready: the origin of the log's and the
+    /// scenario's times.
     pub fn t0(&self) -> Instant {
         self.t0
     }

@@ -242,9 +242,9 @@ fn is_executable(p: &Path) -> bool {
 fn read_lines(stream: impl Read + Send + 'static, node: &str, log: LogBook) -> JoinHandle<()> {
     let node = node.to_string();
     std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
+        for line in BufReader::new(stream).split(b'\n') {
             let Ok(line) = line else { break };
-            log.push(&node, strip_date(&line));
+            log.push(&node, strip_date(&String::from_utf8_lossy(&line)));
         }
     })
 }
