@@ -219,7 +219,7 @@ fn helper_lab_that_waits_for_a_signal() {
 fn spawn_helper_lab() -> (std::process::Child, String) {
     let marker = tempfile::NamedTempFile::new().unwrap().into_temp_path();
     std::fs::remove_file(&marker).unwrap();
-    let child = Command::new(std::env::current_exe().unwrap())
+    let mut child = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "helper_lab_that_waits_for_a_signal", "--ignored", "--nocapture"])
         .env("VRRPLAB_TEST_MARKER", &*marker)
         .stdout(std::process::Stdio::null())
@@ -230,7 +230,11 @@ fn spawn_helper_lab() -> (std::process::Child, String) {
         if let Ok(name) = std::fs::read_to_string(&marker) {
             return (child, name);
         }
-        assert!(Instant::now() < deadline, "the helper never brought its lab up");
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the helper never brought its lab up");
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
 }
