@@ -226,17 +226,16 @@ fn spawn_helper_lab() -> (std::process::Child, String) {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(name) = std::fs::read_to_string(&marker) {
-            return (child, name);
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the helper never brought its lab up");
-        }
+    let mut name = std::fs::read_to_string(&marker);
+    while name.is_err() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
+        name = std::fs::read_to_string(&marker);
     }
+    if name.is_err() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    (child, name.expect("the helper never brought its lab up"))
 }
 
 fn wait_gone(pids: &[nix::unistd::Pid]) -> bool {
