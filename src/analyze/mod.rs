@@ -1,3 +1,199 @@
-//! Election, ARP, LVS and conformance analysis over decoded frames: the Timeline and the Findings.
+//! Election, ARP, LVS and conformance analysis over decoded frames: the
+//! Timeline and the Findings.
+//!
+//! The [`Analyzer`] is fed one frame at a time and keeps only small state
+//! per virtual router, per address and per flow, so a capture of any size
+//! is analysed in bounded memory. Frames are numbered from 1 across all
+//! the files of one run, as `read -#` numbers them.
 
+mod arp;
+mod conformance;
+mod election;
+mod findings;
+mod lvs;
 pub mod report;
+pub mod text;
+
+use crate::capture::{Frame, Source};
+use crate::wire::decode::{decode, Decoded};
+use crate::wire::vrrp::{self, Family, Interval};
+use election::{Advert, Election};
+use report::{FrameNo, Report, VrKey};
+use rustc_hash::FxHashMap;
+
+/// Capture time in microseconds since the epoch: exact, unlike f64 seconds.
+pub type Micros = i64;
+
+fn secs(us: Micros) -> f64 {
+    us as f64 / 1e6
+}
+
+fn mac_str(m: &[u8; 6]) -> String {
+    report::Mac(*m).to_string()
+}
+
+/// The analyzer: feed frames in capture order, then `finish`.
+#[derive(Default)]
+pub struct Analyzer {
+    frames: FrameNo,
+    index: FxHashMap<VrKey, usize>,
+    elections: Vec<Election>,
+    lints: conformance::Lints,
+    arp: arp::ArpTracker,
+    lvs: lvs::LvsTracker,
+    sink: report::Sink,
+}
+
+impl Analyzer {
+    pub fn new() -> Analyzer {
+        Analyzer::default()
+    }
+
+    pub fn feed(&mut self, frame: &Frame) {
+        self.frames += 1;
+        let no = self.frames;
+        let ts = frame.ts.as_micros();
+        let d = decode(frame.linktype, &frame.data);
+        self.arp.tick(ts);
+        if let Some((ip, bytes)) = d.vrrp() {
+            self.vrrp(no, ts, frame.interface, &d, ip, bytes);
+        } else if let Some(bytes) = d.arp() {
+            self.arp.arp(no, ts, &d, bytes, &self.elections);
+        } else if d.ip().is_some() {
+            self.lvs.ip(no, ts, &d);
+        }
+    }
+
+    fn vrrp(
+        &mut self,
+        no: FrameNo,
+        ts: Micros,
+        interface: u32,
+        d: &Decoded,
+        ip: &crate::wire::decode::Ip,
+        bytes: &[u8],
+    ) {
+        let Ok(p) = vrrp::Packet::new_checked(bytes) else {
+            self.lints.truncated(no, ts, ip.src);
+            return;
+        };
+        let Ok(repr) = vrrp::Repr::parse(&p, ip.family) else {
+            self.lints.malformed(no, ts, ip.src, &p);
+            return;
+        };
+        if repr.msg_type != 1 {
+            self.lints.malformed(no, ts, ip.src, &p);
+            return;
+        }
+        let key = VrKey {
+            interface,
+            vlan: d.vlan().unwrap_or(0),
+            family: ip.family,
+            vrid: repr.vrid,
+        };
+        let mac = d.macs().map_or([0; 6], |(src, _)| src);
+        let variant = p.verify_checksum(ip.src, ip.dst);
+        self.lints.advert(no, ts, &key, ip, &p, &repr, variant, mac);
+        let version = repr.version();
+        let i = *self.index.entry(key).or_insert_with(|| {
+            self.elections.push(Election::new(key, version));
+            self.elections.len() - 1
+        });
+        let interval_us = match repr.interval {
+            Interval::Seconds(0) | Interval::Centis(0) => 1_000_000,
+            other => other.micros(),
+        };
+        let ad = Advert {
+            ts,
+            frame: no,
+            src: ip.src,
+            mac,
+            prio: repr.priority,
+            version,
+            interval_us,
+        };
+        self.elections[i].advert(&ad);
+        for t in std::mem::take(&mut self.elections[i].fresh) {
+            self.arp.expect_garps(&t, &repr.addrs);
+            if t.cause != report::Cause::Initial && self.sink.wants("failover") {
+                self.sink.extend(findings::failover(&t));
+            }
+        }
+        if ip.family == Family::Ipv4 {
+            self.arp.vips(&repr.addrs, i);
+        }
+    }
+
+    /// Closes open periods and turns what was seen into the report.
+    pub fn finish(mut self) -> Report {
+        for e in &mut self.elections {
+            e.finish();
+            for t in std::mem::take(&mut e.fresh) {
+                self.arp.expect_garps(&t, &[]);
+                if let Some(f) = findings::failover(&t) {
+                    self.sink.push(f);
+                }
+            }
+        }
+        let mut timeline: Vec<_> = self
+            .elections
+            .iter()
+            .flat_map(|e| e.timeline.iter().cloned())
+            .collect();
+        timeline.sort_by(|a, b| a.ts().total_cmp(&b.ts()).then(order(a).cmp(&order(b))));
+        let mut sink = std::mem::take(&mut self.sink);
+        sink.extend(findings::split_brains(&self.elections, &self.lints));
+        sink.extend(self.arp.finish());
+        sink.extend(self.lints.finish());
+        for (vip, director) in self.lvs.dr_vips() {
+            sink.extend(self.arp.real_servers_answering(vip, director));
+        }
+        sink.extend(self.lvs.finish());
+        let mut findings = sink.finish();
+        findings.sort_by(|a, b| {
+            a.ts.total_cmp(&b.ts)
+                .then(a.frames.first().cmp(&b.frames.first()))
+        });
+        let mut final_masters: Vec<_> = self.elections.iter().map(Election::final_master).collect();
+        final_masters.sort_by_key(|m| (m.key.interface, m.key.vlan, m.key.family, m.key.vrid));
+        Report {
+            timeline,
+            findings,
+            final_masters,
+            frames: self.frames,
+        }
+    }
+
+    /// Reads every frame of `source`.
+    pub fn feed_source(&mut self, source: &mut dyn Source) -> anyhow::Result<()> {
+        let mut frame = Frame::default();
+        while source.next_frame(&mut frame)? {
+            self.feed(&frame);
+        }
+        Ok(())
+    }
+}
+
+/// Analyses capture files in order, frames numbered across them.
+pub fn analyze_files(paths: &[std::path::PathBuf]) -> anyhow::Result<Report> {
+    let mut a = Analyzer::new();
+    for p in paths {
+        let mut src = crate::capture::file::open(p)?;
+        a.feed_source(src.as_mut())?;
+    }
+    Ok(a.finish())
+}
+
+/// Within one instant, a master event comes before the split brain it starts.
+fn order(e: &report::TimelineEvent) -> (u8, FrameNo) {
+    match e {
+        report::TimelineEvent::Master { frame, .. } => (0, *frame),
+        report::TimelineEvent::SplitBrainEnd { frame, .. } => (1, *frame),
+        report::TimelineEvent::SplitBrainStart { frame, .. } => (2, *frame),
+    }
+}
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+pub(crate) mod testutil;

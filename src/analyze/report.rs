@@ -44,7 +44,7 @@ pub enum TimelineEvent {
         #[serde(flatten)]
         key: KeyFields,
         router: IpAddr,
-        mac: String,
+        mac: Mac,
         prio: u8,
         cause: Cause,
         /// Seconds from the trigger (the old master's priority-0 advert for
@@ -68,6 +68,28 @@ pub enum TimelineEvent {
         winner: Option<IpAddr>,
         frame: FrameNo,
     },
+}
+
+/// A MAC address that serializes as `02:00:00:00:00:01`; formatted only
+/// when printed, because a capture can hold hundreds of thousands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Mac(pub [u8; 6]);
+
+impl std::fmt::Display for Mac {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = self.0;
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            m[0], m[1], m[2], m[3], m[4], m[5]
+        )
+    }
+}
+
+impl Serialize for Mac {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// The key as flat JSON fields (`vrid`, `family`, `version`, `vlan`, `interface`).
@@ -129,11 +151,90 @@ pub struct Finding {
     pub data: serde_json::Map<String, serde_json::Value>,
 }
 
+/// The master of a virtual router when the capture ended: the
+/// highest-priority router still advertising (none if all went silent).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FinalMaster {
+    #[serde(flatten)]
+    pub key: KeyFields,
+    pub router: Option<IpAddr>,
+}
+
 /// Everything the analyzer concluded about a set of captures.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Report {
     pub timeline: Vec<TimelineEvent>,
     pub findings: Vec<Finding>,
+    pub final_masters: Vec<FinalMaster>,
     /// Frames read.
     pub frames: u64,
+}
+
+/// Collects findings, keeping the first [`Sink::PER_KIND`] of each kind and
+/// counting the rest, so that a capture with a million flaps stays small.
+#[derive(Debug, Default)]
+pub struct Sink {
+    kept: Vec<Finding>,
+    per_kind: std::collections::BTreeMap<&'static str, (usize, Finding)>,
+}
+
+impl Sink {
+    pub const PER_KIND: usize = 100;
+
+    /// Whether a finding of `kind` would be kept; when not, it is only
+    /// counted, so callers can skip building it.
+    pub fn wants(&mut self, kind: &'static str) -> bool {
+        match self.per_kind.get_mut(kind) {
+            Some(e) if e.0 >= Self::PER_KIND => {
+                e.0 += 1;
+                false
+            }
+            _ => true,
+        }
+    }
+
+    pub fn push(&mut self, f: Finding) {
+        let e = self
+            .per_kind
+            .entry(f.kind)
+            .or_insert_with(|| (0, f.clone()));
+        e.0 += 1;
+        if e.0 <= Self::PER_KIND {
+            self.kept.push(f);
+        } else {
+            e.1.severity = e.1.severity.max(f.severity);
+        }
+    }
+
+    pub fn extend(&mut self, fs: impl IntoIterator<Item = Finding>) {
+        for f in fs {
+            self.push(f);
+        }
+    }
+
+    /// The kept findings, plus one per kind that overflowed saying how many
+    /// were left out.
+    pub fn finish(mut self) -> Vec<Finding> {
+        for (kind, (n, first)) in self.per_kind {
+            if n > Self::PER_KIND {
+                let mut data = serde_json::Map::new();
+                data.insert("omitted".into(), serde_json::json!(n - Self::PER_KIND));
+                self.kept.push(Finding {
+                    severity: first.severity,
+                    kind,
+                    ts: first.ts,
+                    vrid: first.vrid,
+                    family: first.family,
+                    frames: Vec::new(),
+                    message: format!(
+                        "… and {} more {kind} findings like these",
+                        n - Self::PER_KIND
+                    ),
+                    cause: None,
+                    data,
+                });
+            }
+        }
+        self.kept
+    }
 }

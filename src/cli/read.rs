@@ -1,14 +1,17 @@
 //! `vrrplab read FILE...`: tcpdump for VRRP and ARP.
 //!
 //! One loop reads every file in order, decodes each frame once, asks the
-//! frame predicate whether it passes, then prints it with the chosen output
-//! mode and/or writes it with `-w`. Output modes implement
+//! frame predicate (`--filter`) whether it passes, then prints it with the
+//! chosen output mode (tcpdump lines, `-V` tree, `--json`) and/or writes it
+//! with `-w`. Output modes implement
 //! [`crate::print::Printer`]; adding one is a variant of [`Mode`] and a line
 //! in [`printer`]; adding a filter is a line in [`predicate`].
 
 use super::Status;
 use crate::capture::{self, writer::PcapWriter, Frame, LinkType};
-use crate::print::{time::TimeFormat, Compat, Options, Printer, Tcpdump};
+use crate::dissect::FrameRef;
+use crate::filter::Filter;
+use crate::print::{json::Json, time::TimeFormat, tree::TreePrinter, Compat, Numbers, Options, Printer, Tcpdump};
 use crate::wire::decode::{decode, Decoded};
 use anyhow::Context;
 use clap::ArgAction;
@@ -59,6 +62,16 @@ pub struct Args {
     /// With -w, print the packets as well
     #[arg(long = "print", requires = "write")]
     pub print_too: bool,
+    /// Print the dissection tree: every field with its byte range, raw bytes, value and meaning
+    #[arg(short = 'V', conflicts_with = "json")]
+    pub tree: bool,
+    /// Print one JSON object per packet, with Wireshark's field names (as tshark -T fields prints them)
+    #[arg(long)]
+    pub json: bool,
+    /// Display filter over Wireshark's field names, applied before printing and -w:
+    /// e.g. 'vrrp.virt_rtr_id == 51 && vrrp.prio < 100', 'arp.isgratuitous', 'ip.addr == 192.0.2.0/24'
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
 }
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,10 +87,20 @@ pub enum TcpdumpCompat {
 enum Mode {
     /// tcpdump lines (with -x/-X dumps).
     Tcpdump,
+    /// `-V`: the dissection tree.
+    Tree,
+    /// `--json`: JSON lines.
+    Json,
 }
 
-fn mode(_args: &Args) -> Mode {
-    Mode::Tcpdump
+fn mode(args: &Args) -> Mode {
+    if args.tree {
+        Mode::Tree
+    } else if args.json {
+        Mode::Json
+    } else {
+        Mode::Tcpdump
+    }
 }
 
 fn printer(args: &Args) -> Box<dyn Printer> {
@@ -95,15 +118,20 @@ fn printer(args: &Args) -> Box<dyn Printer> {
                 TcpdumpCompat::V4_9 => Compat::V4_9,
             },
         })),
+        Mode::Tree => Box::new(TreePrinter),
+        Mode::Json => Box::new(Json),
     }
 }
 
-/// Decides which frames pass (are printed, counted and written).
-type Predicate = Box<dyn FnMut(&Frame, &Decoded<'_>) -> bool>;
+/// Decides which frames pass (are printed, counted and written), given the
+/// frame's number in its file.
+type Predicate = Box<dyn FnMut(u64, &Frame, &Decoded<'_>) -> bool>;
 
 /// The frame predicate the arguments ask for; `None` lets every frame pass.
-fn predicate(_args: &Args) -> anyhow::Result<Option<Predicate>> {
-    Ok(None)
+fn predicate(args: &Args) -> anyhow::Result<Option<Predicate>> {
+    let Some(expr) = &args.filter else { return Ok(None) };
+    let filter = Filter::parse(expr).map_err(|e| anyhow::anyhow!("--filter: {e}"))?;
+    Ok(Some(Box::new(move |number, frame, decoded| filter.matches(&FrameRef { number, frame, decoded: *decoded }))))
 }
 
 /// Printed output is collected here and written in large pieces.
@@ -173,19 +201,21 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
                     writer: None,
                 });
             }
+            let mut in_file: u64 = 0;
             while passed < limit {
                 if !source.next_frame(&mut frame)? {
                     continue 'files;
                 }
+                in_file += 1;
                 let decoded = decode(frame.linktype, &frame.data);
                 if let Some(keep) = keep.as_mut() {
-                    if !keep(&frame, &decoded) {
+                    if !keep(in_file, &frame, &decoded) {
                         continue;
                     }
                 }
                 passed += 1;
                 if print {
-                    printer.print(passed, &frame, &decoded, &mut buf);
+                    printer.print(Numbers { printed: passed, in_file }, &frame, &decoded, &mut buf);
                     if buf.len() >= FLUSH_AT {
                         stdout.write_all(&buf)?;
                         buf.clear();

@@ -1,10 +1,31 @@
-//! `vrrplab timeline` (being built).
+//! `vrrplab timeline`: who was master when, and why, per virtual router.
 
 use super::Status;
+use crate::analyze::{analyze_files, text};
+use std::io::Write;
+use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Capture files (pcap or pcapng), read in order as one capture
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// JSON lines, one event per line (the contract in DESIGN.md)
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<Status> {
-    anyhow::bail!("`timeline` is not built yet")
+pub fn run(args: Args) -> anyhow::Result<Status> {
+    let report = analyze_files(&args.files)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if args.json {
+        for e in &report.timeline {
+            serde_json::to_writer(&mut out, e)?;
+            out.write_all(b"\n")?;
+        }
+    } else {
+        text::timeline(&report, &mut out)?;
+    }
+    out.flush()?;
+    Ok(Status::Ok)
 }

@@ -7,6 +7,7 @@
 pub mod arp;
 pub mod checksum;
 pub mod decode;
+pub mod layout;
 pub mod vrrp;
 
 /// A byte range inside a header.

@@ -44,6 +44,11 @@ pub mod field {
     pub const fn addr(i: usize, width: usize) -> Field {
         ADDRS_START + i * width..ADDRS_START + (i + 1) * width
     }
+    /// v2 only: the 8 bytes of authentication data after `count` addresses
+    /// of `width` bytes (4 by the RFC; Wireshark follows the IP header's family).
+    pub const fn auth_data(count: usize, width: usize) -> Field {
+        addr(count, width).start..addr(count, width).start + super::AUTH_DATA_LEN
+    }
 }
 
 /// Length of the fixed header, before the addresses.
@@ -231,8 +236,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// The v2 auth data after the IPv4 addresses, when it is all there.
     pub fn auth_data(&self) -> Option<[u8; AUTH_DATA_LEN]> {
-        let start = HEADER_LEN + usize::from(self.addr_count()) * 4;
-        self.b().get(start..start + AUTH_DATA_LEN)?.try_into().ok()
+        self.b().get(field::auth_data(usize::from(self.addr_count()), 4))?.try_into().ok()
     }
 
     /// Sum of the bytes a checksum covers: the message, padded with nothing.
@@ -447,8 +451,7 @@ impl Repr {
             packet.set_addr(i, *a);
         }
         if let Auth::V2 { data: Some(d), .. } = &self.auth {
-            let start = HEADER_LEN + self.addrs.len() * 4;
-            packet.bm()[start..start + AUTH_DATA_LEN].copy_from_slice(d);
+            packet.bm()[field::auth_data(self.addrs.len(), 4)].copy_from_slice(d);
         }
         packet.fill_checksum(src, dst, variant);
     }

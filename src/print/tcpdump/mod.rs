@@ -10,7 +10,7 @@
 use super::fmt::{dec, dec_pad};
 use super::hex::{hex_and_ascii, hex_only};
 use super::time::{Clock, TimeFormat};
-use super::Printer;
+use super::{Numbers, Printer};
 use crate::capture::{file::MAX_CAPLEN, Frame};
 use crate::wire::decode::Decoded;
 
@@ -150,9 +150,9 @@ impl Cx<'_> {
 }
 
 impl Printer for Tcpdump {
-    fn print(&mut self, number: u64, frame: &Frame, decoded: &Decoded<'_>, out: &mut Vec<u8>) {
+    fn print(&mut self, n: Numbers, frame: &Frame, decoded: &Decoded<'_>, out: &mut Vec<u8>) {
         if self.opts.number {
-            dec_pad(out, number, 5, b' ');
+            dec_pad(out, n.printed, 5, b' ');
             out.extend_from_slice(b"  ");
         }
         if invalid_header(out, frame) {

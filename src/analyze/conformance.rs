@@ -1,0 +1,445 @@
+//! Per-advert lints (TTL, count vs length, reserved bits, interval 0,
+//! checksums, priority 255 from a non-owner) and the comparison of the
+//! routers of one virtual router (auth, interval, version, VIPs, checksum
+//! variant) whose mismatches explain split brains.
+//!
+//! Lints are aggregated per (kind, router): a million bad packets make one
+//! finding with a count, not a million findings.
+
+use super::report::{Finding, FrameNo, Severity, VrKey};
+use super::{secs, Micros};
+use crate::wire::decode::Ip;
+use crate::wire::vrrp::{self, Auth, AuthType, ChecksumVariant, Family, Repr};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// What one router of a virtual router advertises about its configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouterConf {
+    pub version: u8,
+    pub interval: vrrp::Interval,
+    pub auth: Auth,
+    pub vips: Vec<IpAddr>,
+    pub variant: Option<ChecksumVariant>,
+    pub mac: [u8; 6],
+    pub first_frame: FrameNo,
+    pub first_ts: Micros,
+}
+
+#[derive(Debug)]
+struct Agg {
+    severity: Severity,
+    ts: Micros,
+    frames: Vec<FrameNo>,
+    count: u64,
+    vrid: Option<u8>,
+    family: Option<Family>,
+    message: String,
+    cause: Option<String>,
+    data: Map<String, Value>,
+}
+
+#[derive(Debug, Default)]
+pub struct Lints {
+    aggs: BTreeMap<(&'static str, IpAddr, u8), Agg>,
+    /// Per virtual router, each router's advertised configuration.
+    pub confs: BTreeMap<VrKey, BTreeMap<IpAddr, RouterConf>>,
+}
+
+/// One mismatch between two routers of one virtual router.
+#[derive(Debug, Clone)]
+pub struct Mismatch {
+    pub kind: &'static str,
+    pub a: IpAddr,
+    pub b: IpAddr,
+    pub what: String,
+}
+
+impl Lints {
+    #[allow(clippy::too_many_arguments)]
+    fn note(
+        &mut self,
+        kind: &'static str,
+        router: IpAddr,
+        vrid: u8,
+        severity: Severity,
+        no: FrameNo,
+        ts: Micros,
+        family: Option<Family>,
+        make: impl FnOnce() -> (String, Option<String>, Map<String, Value>),
+    ) {
+        let agg = self.aggs.entry((kind, router, vrid)).or_insert_with(|| {
+            let (message, cause, data) = make();
+            Agg {
+                severity,
+                ts,
+                frames: Vec::new(),
+                count: 0,
+                vrid: Some(vrid),
+                family,
+                message,
+                cause,
+                data,
+            }
+        });
+        agg.count += 1;
+        if agg.frames.len() < 5 {
+            agg.frames.push(no);
+        }
+    }
+
+    pub fn truncated(&mut self, no: FrameNo, ts: Micros, src: IpAddr) {
+        self.note(
+            "vrrp_truncated",
+            src,
+            0,
+            Severity::Warn,
+            no,
+            ts,
+            None,
+            || {
+                (
+                    format!("VRRP packet from {src} shorter than the 8-byte header"),
+                    None,
+                    Map::new(),
+                )
+            },
+        );
+    }
+
+    pub fn malformed(&mut self, no: FrameNo, ts: Micros, src: IpAddr, p: &vrrp::Packet<&[u8]>) {
+        let (v, t, vrid) = (p.version(), p.msg_type(), p.vrid());
+        self.note("vrrp_invalid", src, vrid, Severity::Warn, no, ts, None, || {
+            (
+                format!("VRRP packet from {src} that routers discard: version {v}, type {t}, or fewer addresses than its count ({})", p.addr_count()),
+                Some("not VRRP (CARP also uses protocol 112), or a broken sender".into()),
+                Map::new(),
+            )
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn advert(
+        &mut self,
+        no: FrameNo,
+        ts: Micros,
+        key: &VrKey,
+        ip: &Ip,
+        p: &vrrp::Packet<&[u8]>,
+        repr: &Repr,
+        variant: Option<ChecksumVariant>,
+        mac: [u8; 6],
+    ) {
+        let (src, vrid, fam) = (ip.src, key.vrid, Some(key.family));
+        if ip.ttl != 255 {
+            let ttl = ip.ttl;
+            self.note("ttl", src, vrid, Severity::Warn, no, ts, fam, || {
+                (
+                    format!("VRRP from {src} with TTL/hop limit {ttl}, not 255"),
+                    Some("RFC 5798 §5.1.1.3: receivers discard it (keepalived: \"invalid TTL/HL\"); it crossed a router, or the sender sets unicast_ttl".into()),
+                    Map::new(),
+                )
+            });
+        }
+        let claimed = p.claimed_len(ip.family);
+        let actual = ip.payload.len();
+        if claimed != actual && !(repr.version() == 2 && actual + vrrp::AUTH_DATA_LEN == claimed) {
+            let count = p.addr_count();
+            self.note("addr_count_mismatch", src, vrid, Severity::Warn, no, ts, fam, || {
+                (
+                    format!("VRRP from {src} counts {count} address(es), which makes {claimed} bytes, but carries {actual}"),
+                    None,
+                    Map::new(),
+                )
+            });
+        } else if repr.version() == 2 && actual + vrrp::AUTH_DATA_LEN == claimed {
+            self.note(
+                "auth_data_missing",
+                src,
+                vrid,
+                Severity::Info,
+                no,
+                ts,
+                fam,
+                || {
+                    (
+                        format!("VRRPv2 from {src} without the 8 bytes of authentication data"),
+                        None,
+                        Map::new(),
+                    )
+                },
+            );
+        }
+        if repr.version() == 3 && p.reserved() != 0 {
+            self.note(
+                "reserved_bits",
+                src,
+                vrid,
+                Severity::Warn,
+                no,
+                ts,
+                fam,
+                || {
+                    (
+                        format!(
+                            "VRRPv3 from {src} with reserved bits set ({:#x})",
+                            p.reserved()
+                        ),
+                        None,
+                        Map::new(),
+                    )
+                },
+            );
+        }
+        if repr.interval.micros() == 0 {
+            self.note(
+                "interval_zero",
+                src,
+                vrid,
+                Severity::Warn,
+                no,
+                ts,
+                fam,
+                || {
+                    (
+                        format!("VRRP from {src} advertises an interval of 0"),
+                        None,
+                        Map::new(),
+                    )
+                },
+            );
+        }
+        match variant {
+            None => {
+                let (got, want) = (p.checksum(), p.expected_checksum(ip.src, ip.dst));
+                self.note("bad_checksum", src, vrid, Severity::Error, no, ts, fam, || {
+                    (
+                        format!("VRRP from {src} has checksum {got:#06x}, expected {want:#06x}"),
+                        Some("routers drop it (keepalived: \"Invalid VRRP checksum\"); a corrupting link or a non-standard stack".into()),
+                        Map::new(),
+                    )
+                });
+            }
+            Some(ChecksumVariant::Rfc) => {}
+            Some(v) => {
+                self.note("checksum_variant", src, vrid, Severity::Info, no, ts, fam, || {
+                    (
+                        format!("VRRP from {src} uses the {} checksum", v.describe()),
+                        Some("RFC-strict receivers (and tcpdump) call it bad; mixing it with RFC routers in one VRID splits the brain".into()),
+                        Map::new(),
+                    )
+                });
+            }
+        }
+        if repr.priority == 255 && !repr.addrs.contains(&src) {
+            self.note("priority_255_non_owner", src, vrid, Severity::Warn, no, ts, fam, || {
+                (
+                    format!("{src} advertises priority 255 (address owner) but does not own any advertised address"),
+                    Some("priority 255 is reserved for the router that owns the VIP; keepalived forces MASTER with it".into()),
+                    Map::new(),
+                )
+            });
+        }
+        let conf = RouterConf {
+            version: repr.version(),
+            interval: repr.interval,
+            auth: repr.auth.clone(),
+            vips: sorted(&repr.addrs),
+            variant,
+            mac,
+            first_frame: no,
+            first_ts: ts,
+        };
+        let routers = self.confs.entry(*key).or_default();
+        match routers.get_mut(&src) {
+            // Keep the first frame; track changes of configuration.
+            Some(c) => {
+                let (first_frame, first_ts) = (c.first_frame, c.first_ts);
+                *c = RouterConf {
+                    first_frame,
+                    first_ts,
+                    ..conf
+                };
+            }
+            None => {
+                routers.insert(src, conf);
+            }
+        }
+    }
+
+    /// The configuration differences between the routers of `key`.
+    pub fn mismatches(&self, key: &VrKey) -> Vec<Mismatch> {
+        let Some(routers) = self.confs.get(key) else {
+            return Vec::new();
+        };
+        let list: Vec<(&IpAddr, &RouterConf)> = routers.iter().collect();
+        let mut out = Vec::new();
+        for (i, (a, ca)) in list.iter().enumerate() {
+            for (b, cb) in &list[i + 1..] {
+                let mut push = |kind, what: String| {
+                    out.push(Mismatch {
+                        kind,
+                        a: **a,
+                        b: **b,
+                        what,
+                    })
+                };
+                if ca.version != cb.version {
+                    push(
+                        "version_mismatch",
+                        format!("{a} speaks VRRPv{}, {b} VRRPv{}", ca.version, cb.version),
+                    );
+                }
+                if ca.interval != cb.interval {
+                    push(
+                        "interval_mismatch",
+                        format!(
+                            "{a} advertises every {} s, {b} every {} s",
+                            secs(ca.interval.micros() as i64),
+                            secs(cb.interval.micros() as i64)
+                        ),
+                    );
+                }
+                if let (
+                    Auth::V2 {
+                        auth_type: ta,
+                        data: da,
+                    },
+                    Auth::V2 {
+                        auth_type: tb,
+                        data: db,
+                    },
+                ) = (&ca.auth, &cb.auth)
+                {
+                    if ta != tb {
+                        push(
+                            "auth_mismatch",
+                            format!(
+                                "{a} uses auth type {}, {b} auth type {}",
+                                u8::from(*ta),
+                                u8::from(*tb)
+                            ),
+                        );
+                    } else if *ta == AuthType::Simple && da != db {
+                        push(
+                            "auth_mismatch",
+                            format!(
+                                "{a} and {b} send different passwords ({} vs {})",
+                                pass(da),
+                                pass(db)
+                            ),
+                        );
+                    }
+                }
+                if ca.vips != cb.vips {
+                    let disjoint = ca.vips.iter().all(|v| !cb.vips.contains(v));
+                    let kind = if disjoint {
+                        "vrid_collision"
+                    } else {
+                        "vip_mismatch"
+                    };
+                    push(
+                        kind,
+                        format!(
+                            "{a} advertises {}, {b} advertises {}",
+                            list_ips(&ca.vips),
+                            list_ips(&cb.vips)
+                        ),
+                    );
+                }
+                if ca.variant.is_some() && cb.variant.is_some() && ca.variant != cb.variant {
+                    push(
+                        "checksum_variant_mismatch",
+                        format!(
+                            "{a} uses the {} checksum, {b} the {} one",
+                            ca.variant.map_or("", |v| v.describe()),
+                            cb.variant.map_or("", |v| v.describe())
+                        ),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    pub fn finish(&mut self) -> Vec<Finding> {
+        let mut out: Vec<Finding> = std::mem::take(&mut self.aggs)
+            .into_iter()
+            .map(|((kind, _, _), mut a)| {
+                a.data.insert("count".into(), json!(a.count));
+                let message = if a.count > 1 {
+                    format!("{} ({} packets)", a.message, a.count)
+                } else {
+                    a.message
+                };
+                Finding {
+                    severity: a.severity,
+                    kind,
+                    ts: secs(a.ts),
+                    vrid: a.vrid.filter(|_| kind != "vrrp_truncated"),
+                    family: a.family,
+                    frames: a.frames,
+                    message,
+                    cause: a.cause,
+                    data: a.data,
+                }
+            })
+            .collect();
+        let keys: Vec<VrKey> = self.confs.keys().copied().collect();
+        for key in keys {
+            for m in self.mismatches(&key) {
+                let first = |r: &IpAddr| self.confs[&key][r].first_frame;
+                let ts = self.confs[&key][&m.a]
+                    .first_ts
+                    .max(self.confs[&key][&m.b].first_ts);
+                let (severity, cause) = match m.kind {
+                    "vrid_collision" => (Severity::Error, "two clusters share one VRID on this segment (keepalived #2444): give each its own virtual_router_id"),
+                    "auth_mismatch" => (Severity::Error, "keepalived ignores adverts with another password (\"received an invalid passwd!\"): both become master"),
+                    "interval_mismatch" if key_is_v2(&self.confs[&key]) => (Severity::Error, "VRRPv2 routers ignore adverts with another interval (\"advertisement interval mismatch\"): both become master"),
+                    "version_mismatch" | "checksum_variant_mismatch" => (Severity::Error, "the routers discard each other's adverts: both become master"),
+                    _ => (Severity::Warn, "the routers' configurations differ"),
+                };
+                out.push(Finding {
+                    severity,
+                    kind: m.kind,
+                    ts: secs(ts),
+                    vrid: Some(key.vrid),
+                    family: Some(key.family),
+                    frames: vec![first(&m.a), first(&m.b)],
+                    message: format!("VRID {}: {}", key.vrid, m.what),
+                    cause: Some(cause.into()),
+                    data: Map::new(),
+                });
+            }
+        }
+        out
+    }
+}
+
+fn key_is_v2(routers: &BTreeMap<IpAddr, RouterConf>) -> bool {
+    routers.values().all(|c| c.version == 2)
+}
+
+fn sorted(addrs: &[IpAddr]) -> Vec<IpAddr> {
+    let mut v = addrs.to_vec();
+    v.sort();
+    v
+}
+
+fn list_ips(v: &[IpAddr]) -> String {
+    v.iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn pass(d: &Option<[u8; 8]>) -> String {
+    match d {
+        Some(b) => {
+            let end = b.iter().position(|&c| c == 0).unwrap_or(8);
+            format!("\"{}\"", String::from_utf8_lossy(&b[..end]))
+        }
+        None => "none".into(),
+    }
+}

@@ -1,0 +1,458 @@
+//! Rebuilds VRRP elections from adverts alone.
+//!
+//! Only a master sends adverts, so every router that advertises believes it
+//! is master. A router's *master period* starts with its first advert and
+//! ends with a priority-0 advert (resign) or with silence. The cause of each
+//! new period follows from how the previous one ended:
+//!
+//! - the previous master sent priority 0 → `resign` (Skew_Time later);
+//! - the previous master went silent → `timeout` (Master_Down_Interval later);
+//! - the previous master was still advertising and stops → `preempt`;
+//! - both keep advertising for more than an interval → split brain.
+
+use super::report::{Cause, FinalMaster, FrameNo, KeyFields, Mac, TimelineEvent, VrKey};
+use super::Micros;
+use crate::wire::vrrp;
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+/// An advert this soon after another router's, and off its own schedule,
+/// is a reaction to it.
+const REACTION_US: Micros = 20_000;
+
+/// What the election tracker needs from one advert.
+#[derive(Debug, Clone)]
+pub struct Advert {
+    pub ts: Micros,
+    pub frame: FrameNo,
+    pub src: IpAddr,
+    pub mac: [u8; 6],
+    pub prio: u8,
+    pub version: u8,
+    /// The advertised interval in microseconds.
+    pub interval_us: u64,
+}
+
+/// A router that is currently advertising.
+#[derive(Debug, Clone)]
+struct Active {
+    router: IpAddr,
+    mac: [u8; 6],
+    since: Micros,
+    since_frame: FrameNo,
+    last: Micros,
+    last_frame: FrameNo,
+    prio: u8,
+    interval_us: u64,
+    /// When this router's priority last fell (track_script): the trigger
+    /// of a preemption by a router it now ranks below.
+    prio_fell_at: Option<(Micros, u8)>,
+    /// A router that started while another was master is only master once
+    /// the other stops (or both stay on: split brain); until then its
+    /// takeover waits here.
+    pending: Option<Takeover>,
+}
+
+impl Active {
+    /// Silence longer than this means the router stopped advertising.
+    fn silent_after(&self) -> u64 {
+        self.interval_us + self.interval_us / 2
+    }
+}
+
+/// How the last master period ended, for the cause of the next one.
+#[derive(Debug, Clone, Copy)]
+struct Ended {
+    router: IpAddr,
+    /// The priority-0 advert, or the last advert before the silence.
+    at: Micros,
+    frame: FrameNo,
+    resigned: bool,
+    interval_us: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Split {
+    routers: Vec<IpAddr>,
+    since: Micros,
+    /// The router whose start made the split, and the master it ignored.
+    newcomer: Option<(IpAddr, Option<IpAddr>)>,
+}
+
+/// A change of master, for the failover and GARP findings.
+#[derive(Debug, Clone)]
+pub struct Takeover {
+    pub key: VrKey,
+    pub version: u8,
+    pub ts: Micros,
+    pub frame: FrameNo,
+    pub router: IpAddr,
+    pub mac: [u8; 6],
+    pub prio: u8,
+    pub cause: Cause,
+    pub takeover_us: Option<u64>,
+    pub previous: Option<IpAddr>,
+    /// The interval the previous master advertised, which the backup's
+    /// Master_Down_Interval is built on (v3 backups adopt it).
+    pub master_interval_us: u64,
+}
+
+/// A split brain that ended or is still going at the end of the capture.
+#[derive(Debug, Clone)]
+pub struct SplitBrain {
+    pub key: VrKey,
+    pub since: Micros,
+    pub until: Option<Micros>,
+    pub routers: Vec<IpAddr>,
+    pub winner: Option<IpAddr>,
+    pub frames: Vec<FrameNo>,
+    /// The router whose start made the split, and the master it ignored.
+    pub newcomer: Option<(IpAddr, Option<IpAddr>)>,
+}
+
+/// The election state of one virtual router.
+#[derive(Debug)]
+pub struct Election {
+    key: VrKey,
+    version: u8,
+    active: Vec<Active>,
+    ended: Option<Ended>,
+    split: Option<Split>,
+    split_frames: Vec<FrameNo>,
+    /// The previous advert of this virtual router, by whom and when.
+    last_advert: Option<(IpAddr, Micros)>,
+    /// (hearer, speaker): the hearer sent an off-schedule advert right after
+    /// the speaker's, which a keepalived master does when it hears a lower one.
+    reactions: BTreeSet<(IpAddr, IpAddr)>,
+    pub timeline: Vec<TimelineEvent>,
+    /// Takeovers since the caller last drained them (failover and GARP checks).
+    pub fresh: Vec<Takeover>,
+    last_takeover: Option<(Micros, IpAddr, Option<IpAddr>)>,
+    pub split_brains: Vec<SplitBrain>,
+}
+
+impl Election {
+    pub fn new(key: VrKey, version: u8) -> Election {
+        Election {
+            key,
+            version,
+            active: Vec::new(),
+            ended: None,
+            split: None,
+            split_frames: Vec::new(),
+            last_advert: None,
+            reactions: BTreeSet::new(),
+            timeline: Vec::new(),
+            fresh: Vec::new(),
+            last_takeover: None,
+            split_brains: Vec::new(),
+        }
+    }
+
+    pub fn key(&self) -> &VrKey {
+        &self.key
+    }
+
+    fn key_fields(&self) -> KeyFields {
+        KeyFields {
+            vrid: self.key.vrid,
+            family: self.key.family,
+            version: self.version,
+            vlan: self.key.vlan,
+            interface: self.key.interface,
+        }
+    }
+
+    /// The routers advertising now, with their MACs: who should answer ARP
+    /// for the virtual router's addresses.
+    pub fn masters(&self) -> impl Iterator<Item = (IpAddr, [u8; 6])> + '_ {
+        self.active.iter().map(|a| (a.router, a.mac))
+    }
+
+    /// When the master last changed, if ever.
+    pub fn last_change(&self) -> Option<Micros> {
+        self.last_takeover.map(|(ts, _, _)| ts)
+    }
+
+    /// Whether `hearer` was seen reacting to `speaker`'s adverts.
+    pub fn reacted(&self, hearer: IpAddr, speaker: IpAddr) -> bool {
+        self.reactions.contains(&(hearer, speaker))
+    }
+
+    pub fn advert(&mut self, ad: &Advert) {
+        self.expire(ad.ts, ad.src);
+        let pos = self.active.iter().position(|a| a.router == ad.src);
+        if let (Some(i), Some((other, at))) = (pos, self.last_advert) {
+            let a = &self.active[i];
+            let off_schedule = ad.ts - a.last < (a.interval_us * 9 / 10) as Micros;
+            if other != ad.src && off_schedule && ad.ts - at <= REACTION_US {
+                self.reactions.insert((ad.src, other));
+            }
+        }
+        self.last_advert = Some((ad.src, ad.ts));
+        if ad.prio == 0 {
+            if let Some(i) = pos {
+                self.active.remove(i);
+            }
+            self.ended = Some(Ended {
+                router: ad.src,
+                at: ad.ts,
+                frame: ad.frame,
+                resigned: true,
+                interval_us: ad.interval_us,
+            });
+            self.update_split(ad);
+            self.resolve_pending(false);
+            return;
+        }
+        match pos {
+            Some(i) => {
+                let a = &mut self.active[i];
+                if ad.prio < a.prio {
+                    a.prio_fell_at = Some((ad.ts, ad.prio));
+                } else if ad.prio > a.prio {
+                    a.prio_fell_at = None;
+                }
+                a.last = ad.ts;
+                a.last_frame = ad.frame;
+                a.prio = ad.prio;
+                a.interval_us = ad.interval_us;
+            }
+            None => self.start(ad),
+        }
+        self.update_split(ad);
+        self.resolve_pending(self.split.is_some());
+    }
+
+    /// Ends the periods of routers silent for longer than they may be.
+    fn expire(&mut self, now: Micros, except: IpAddr) {
+        let mut i = 0;
+        while i < self.active.len() {
+            let a = &self.active[i];
+            if a.router != except && now - a.last > a.silent_after() as Micros {
+                self.ended = Some(Ended {
+                    router: a.router,
+                    at: a.last,
+                    frame: a.last_frame,
+                    resigned: false,
+                    interval_us: a.interval_us,
+                });
+                self.active.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    fn start(&mut self, ad: &Advert) {
+        let live = self
+            .active
+            .iter()
+            .max_by_key(|a| (a.prio, a.router))
+            .cloned();
+        let (cause, takeover_us, previous, master_interval_us) = match (&live, self.ended) {
+            (Some(m), _) => {
+                let outranks = ad.prio > m.prio || (ad.prio == m.prio && ad.src > m.router);
+                // A lower router that starts while the master is alive did not
+                // hear it: its own timer ran out. The split brain shows later.
+                let cause = if outranks {
+                    Cause::Preempt
+                } else {
+                    Cause::Timeout
+                };
+                let trigger = m
+                    .prio_fell_at
+                    .filter(|&(_, p)| p < ad.prio)
+                    .map(|(at, _)| at);
+                let took = trigger.filter(|_| outranks).map(|t| (ad.ts - t) as u64);
+                (cause, took, Some(m.router), m.interval_us)
+            }
+            (None, Some(e)) if e.router != ad.src => {
+                let cause = if e.resigned {
+                    Cause::Resign
+                } else {
+                    Cause::Timeout
+                };
+                (
+                    cause,
+                    Some((ad.ts - e.at) as u64),
+                    Some(e.router),
+                    e.interval_us,
+                )
+            }
+            // The same router is back: a restart, not a takeover.
+            (None, Some(e)) => (Cause::Initial, None, Some(e.router), ad.interval_us),
+            (None, None) => (Cause::Initial, None, None, ad.interval_us),
+        };
+        let takeover = Takeover {
+            key: self.key,
+            version: ad.version,
+            ts: ad.ts,
+            frame: ad.frame,
+            router: ad.src,
+            mac: ad.mac,
+            prio: ad.prio,
+            cause,
+            takeover_us,
+            previous,
+            master_interval_us,
+        };
+        let contested = live.is_some();
+        if !contested {
+            self.emit(takeover.clone());
+        }
+        self.active.push(Active {
+            router: ad.src,
+            mac: ad.mac,
+            since: ad.ts,
+            since_frame: ad.frame,
+            last: ad.ts,
+            last_frame: ad.frame,
+            prio: ad.prio,
+            interval_us: ad.interval_us,
+            prio_fell_at: None,
+            pending: contested.then_some(takeover),
+        });
+        self.ended = None;
+    }
+
+    fn emit(&mut self, t: Takeover) {
+        self.timeline.push(TimelineEvent::Master {
+            ts: super::secs(t.ts),
+            key: self.key_fields(),
+            router: t.router,
+            mac: Mac(t.mac),
+            prio: t.prio,
+            cause: t.cause,
+            takeover_s: t.takeover_us.map(|us| us as f64 / 1e6),
+            previous: t.previous,
+            frame: t.frame,
+        });
+        self.last_takeover = Some((t.ts, t.router, t.previous));
+        self.fresh.push(t);
+    }
+
+    /// Emits the takeovers that waited for a contest to resolve: the
+    /// router is alone now, or in a split brain.
+    fn resolve_pending(&mut self, all: bool) {
+        if !(all || self.active.len() == 1) {
+            return;
+        }
+        let mut ready: Vec<Takeover> = self
+            .active
+            .iter_mut()
+            .filter_map(|a| a.pending.take())
+            .collect();
+        ready.sort_by_key(|t| (t.ts, t.frame));
+        for t in ready {
+            self.emit(t);
+        }
+    }
+
+    /// Two routers that both keep advertising for more than an interval
+    /// after they overlapped are both master: split brain.
+    fn update_split(&mut self, ad: &Advert) {
+        if self.active.len() >= 2 {
+            let newest = self.active.iter().map(|a| a.since).max().unwrap_or(ad.ts);
+            let both_kept_on = self
+                .active
+                .iter()
+                .all(|a| a.last > newest && a.last - newest >= a.interval_us as Micros);
+            if self.split.is_some() {
+                self.split_frames.push(ad.frame);
+            } else if both_kept_on {
+                let mut routers: Vec<IpAddr> = self.active.iter().map(|a| a.router).collect();
+                routers.sort();
+                let first = self.active.iter().find(|a| a.since == newest);
+                let frame = first.map_or(ad.frame, |a| a.since_frame);
+                self.timeline.push(TimelineEvent::SplitBrainStart {
+                    ts: super::secs(newest),
+                    key: self.key_fields(),
+                    routers: routers.clone(),
+                    frame,
+                });
+                self.split_frames = self.active.iter().map(|a| a.since_frame).collect();
+                self.split_frames.push(ad.frame);
+                let newcomer = self
+                    .active
+                    .iter()
+                    .filter_map(|a| a.pending.as_ref())
+                    .max_by_key(|t| (t.ts, t.frame))
+                    .map(|t| (t.router, t.previous))
+                    .or(self.last_takeover.map(|(_, r, p)| (r, p)));
+                self.split = Some(Split {
+                    routers,
+                    since: newest,
+                    newcomer,
+                });
+            }
+        } else if let Some(split) = self.split.take() {
+            let winner = self.active.first().map(|a| a.router);
+            let (until, frame) = self.split_end();
+            self.timeline.push(TimelineEvent::SplitBrainEnd {
+                ts: super::secs(until),
+                key: self.key_fields(),
+                winner,
+                frame,
+            });
+            self.split_brains.push(SplitBrain {
+                key: self.key,
+                since: split.since,
+                until: Some(until),
+                routers: split.routers,
+                winner,
+                frames: std::mem::take(&mut self.split_frames),
+                newcomer: split.newcomer,
+            });
+        }
+    }
+
+    /// The split ends when the loser sent its last advert (or resigned).
+    fn split_end(&self) -> (Micros, FrameNo) {
+        match self.ended {
+            Some(e) => (e.at, e.frame),
+            None => (0, 0),
+        }
+    }
+
+    /// Closes what is still open when the capture ends.
+    pub fn finish(&mut self) {
+        self.resolve_pending(true);
+        if let Some(split) = self.split.take() {
+            self.split_brains.push(SplitBrain {
+                key: self.key,
+                since: split.since,
+                until: None,
+                routers: split.routers,
+                winner: None,
+                frames: std::mem::take(&mut self.split_frames),
+                newcomer: split.newcomer,
+            });
+        }
+    }
+
+    /// The master at the end: the highest-ranked router still advertising.
+    pub fn final_master(&self) -> FinalMaster {
+        FinalMaster {
+            key: self.key_fields(),
+            router: self
+                .active
+                .iter()
+                .max_by_key(|a| (a.prio, a.router))
+                .map(|a| a.router),
+        }
+    }
+}
+
+/// The takeover time a keepalived backup of priority `prio` should show.
+pub fn expected_takeover_us(t: &Takeover) -> Option<u64> {
+    let int = t.master_interval_us;
+    match t.cause {
+        Cause::Resign => Some(vrrp::skew_time_us(t.version, t.prio, int)),
+        Cause::Timeout => Some(vrrp::master_down_us(t.version, t.prio, int)),
+        Cause::Preempt => t
+            .takeover_us
+            .map(|_| vrrp::master_down_us(t.version, t.prio, int)),
+        Cause::Initial => None,
+    }
+}

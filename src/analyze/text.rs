@@ -1,0 +1,179 @@
+//! Human-readable renderings of a [`Report`]: the timeline as a table per
+//! virtual router, the findings as a list, both in capture time (UTC).
+
+use super::report::{Finding, KeyFields, Report, Severity, TimelineEvent};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// `2026-01-01 00:00:03.609375` for seconds since the epoch, in UTC.
+pub fn utc(ts: f64) -> String {
+    let us = (ts * 1e6).round() as i64;
+    let (secs, frac) = (us.div_euclid(1_000_000), us.rem_euclid(1_000_000));
+    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{frac:06}",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn vr_title(k: &KeyFields) -> String {
+    let mut t = format!("VRID {} ({}, VRRPv{}", k.vrid, k.family.name(), k.version);
+    if k.vlan != 0 {
+        t.push_str(&format!(", vlan {}", k.vlan));
+    }
+    if k.interface != 0 {
+        t.push_str(&format!(", interface {}", k.interface));
+    }
+    t.push(')');
+    t
+}
+
+pub fn timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut by_vr: BTreeMap<(u32, u16, u8, u8), Vec<&TimelineEvent>> = BTreeMap::new();
+    for e in &r.timeline {
+        let k = e.key();
+        by_vr
+            .entry((k.interface, k.vlan, k.family as u8, k.vrid))
+            .or_default()
+            .push(e);
+    }
+    if by_vr.is_empty() {
+        writeln!(out, "no VRRP adverts in {} frames", r.frames)?;
+    }
+    for events in by_vr.values() {
+        let key = events[0].key();
+        writeln!(out, "{}", vr_title(key))?;
+        writeln!(
+            out,
+            "  {:<26}  {:<26}  {:>4}  {:<8}  {:>12}  {:>7}  previous",
+            "time (UTC)", "master", "prio", "cause", "takeover", "frame"
+        )?;
+        for e in events {
+            match e {
+                TimelineEvent::Master {
+                    ts,
+                    router,
+                    prio,
+                    cause,
+                    takeover_s,
+                    previous,
+                    frame,
+                    ..
+                } => {
+                    let took = takeover_s.map_or("-".to_string(), |t| format!("{t:.6}s"));
+                    let prev = previous.map_or("-".to_string(), |p| p.to_string());
+                    let cause = serde_json::to_value(cause)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default();
+                    writeln!(
+                        out,
+                        "  {:<26}  {:<26}  {prio:>4}  {cause:<8}  {took:>12}  {frame:>7}  {prev}",
+                        utc(*ts),
+                        router.to_string()
+                    )?;
+                }
+                TimelineEvent::SplitBrainStart {
+                    ts, routers, frame, ..
+                } => {
+                    let list: Vec<String> = routers.iter().map(|r| r.to_string()).collect();
+                    writeln!(
+                        out,
+                        "  {:<26}  SPLIT BRAIN begins: {} all master (frame {frame})",
+                        utc(*ts),
+                        list.join(", ")
+                    )?;
+                }
+                TimelineEvent::SplitBrainEnd {
+                    ts, winner, frame, ..
+                } => {
+                    let w = winner.map_or("nobody".to_string(), |w| w.to_string());
+                    writeln!(
+                        out,
+                        "  {:<26}  split brain ends: {w} remains master (frame {frame})",
+                        utc(*ts)
+                    )?;
+                }
+            }
+        }
+        if let Some(m) = r.final_masters.iter().find(|m| &m.key == key) {
+            let who = m
+                .router
+                .map_or("no router advertising".to_string(), |r| r.to_string());
+            writeln!(out, "  at the end of the capture: {who}")?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn label(s: Severity) -> &'static str {
+    match s {
+        Severity::Info => "INFO ",
+        Severity::Warn => "WARN ",
+        Severity::Error => "ERROR",
+    }
+}
+
+pub fn finding(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} {}  {:<22} {}",
+        label(f.severity),
+        utc(f.ts),
+        f.kind,
+        f.message
+    )?;
+    if let Some(c) = &f.cause {
+        writeln!(out, "      likely cause: {c}")?;
+    }
+    if !f.frames.is_empty() {
+        let frames: Vec<String> = f.frames.iter().map(|n| n.to_string()).collect();
+        writeln!(out, "      frames: {}", frames.join(", "))?;
+    }
+    Ok(())
+}
+
+pub fn findings(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for f in &r.findings {
+        finding(f, out)?;
+    }
+    let count = |s| r.findings.iter().filter(|f| f.severity == s).count();
+    writeln!(
+        out,
+        "{} frames, {} findings: {} error, {} warn, {} info",
+        r.frames,
+        r.findings.len(),
+        count(Severity::Error),
+        count(Severity::Warn),
+        count(Severity::Info)
+    )
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(utc(0.0), "1970-01-01 00:00:00.000000");
+        assert_eq!(utc(1_767_225_603.609375), "2026-01-01 00:00:03.609375");
+        assert_eq!(utc(951_782_400.5), "2000-02-29 00:00:00.500000");
+    }
+}
