@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use vrrplab::capture::{Frame, LinkType};
 use vrrplab::lab::capture::CaptureLimits;
-use vrrplab::lab::packet::PacketSocket;
+use vrrplab::capture::live::PacketSocket;
 use vrrplab::lab::run::{run, RunOptions};
 use vrrplab::lab::{netns, Lab, LabOptions};
 use vrrplab::scenario::conf::{Auth, AuthKind, InitialState, KeepalivedConf, Vip, VrrpInstance};

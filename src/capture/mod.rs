@@ -4,6 +4,7 @@
 use std::fmt;
 
 pub mod file;
+pub mod live;
 pub mod pcap;
 pub mod pcapng;
 pub mod writer;

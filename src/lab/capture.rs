@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::packet::PacketSocket;
+use crate::capture::live::PacketSocket;
 use crate::capture::Frame;
 
 /// How often the capture thread looks at its stop flag.

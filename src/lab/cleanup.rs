@@ -5,27 +5,18 @@
 //! Lab names carry the creating process's id (`vl-<pid>-<n>`), so `down`
 //! can tell leftovers (their process is gone) from labs still running.
 //!
-//! On the first SIGINT or SIGTERM the handler raises [`interrupted`], which
-//! the lab's waits check so that a run ends early and tears down in order
-//! (stopping keepalived gracefully, writing what was captured). If the
-//! process has not exited after a grace period, or on a second signal, the
-//! handler removes every registered lab itself and exits.
+//! On SIGINT/SIGTERM ([`crate::interrupt`]) a running lab ends early and
+//! tears down in order; if that takes too long, the forced exit removes
+//! every lab this process registered.
 
-use anyhow::Context;
-use signal_hook::consts::{SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, Once};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 use super::netns::{self, Netns};
 
 /// The start of every lab's names.
 pub const PREFIX: &str = "vl-";
-
-/// How long an interrupted process gets to tear down on its own.
-const GRACE: Duration = Duration::from_secs(8);
 
 struct Registry {
     labs: Vec<String>,
@@ -33,49 +24,15 @@ struct Registry {
 }
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry { labs: Vec::new(), exiting: false });
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-static HANDLER: Once = Once::new();
 
-/// Whether SIGINT or SIGTERM has arrived: long waits end early.
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::Relaxed)
-}
-
-/// Installs the SIGINT/SIGTERM handler (once per process).
-pub fn install_signal_handler() -> anyhow::Result<()> {
-    let mut result = Ok(());
-    HANDLER.call_once(|| match Signals::new([SIGINT, SIGTERM]) {
-        Ok(mut signals) => {
-            std::thread::spawn(move || {
-                let mut signals = signals.forever();
-                let Some(first) = signals.next() else { return };
-                INTERRUPTED.store(true, Ordering::Relaxed);
-                if lock().labs.is_empty() {
-                    std::process::exit(128 + first);
-                }
-                std::thread::spawn(move || {
-                    std::thread::sleep(GRACE);
-                    force_exit(first);
-                });
-                if signals.next().is_some() {
-                    force_exit(first);
-                }
-            });
-        }
-        Err(e) => result = Err(e).context("installing the SIGINT/SIGTERM handler"),
-    });
-    result
-}
-
-/// Removes every registered lab and exits; the registry stays locked so
-/// that no new namespace is made meanwhile.
-fn force_exit(signal: i32) -> ! {
+/// The forced exit's hook: removes every registered lab; the registry stays
+/// locked so that no new namespace is made meanwhile.
+fn remove_all() {
     let mut reg = lock();
     reg.exiting = true;
     for lab in reg.labs.clone() {
         let _ = remove_lab(&lab);
     }
-    std::process::exit(128 + signal)
 }
 
 fn lock() -> MutexGuard<'static, Registry> {
@@ -84,12 +41,12 @@ fn lock() -> MutexGuard<'static, Registry> {
 
 /// A fresh lab name for this process, registered for the signal handler.
 pub(super) fn register() -> anyhow::Result<String> {
-    install_signal_handler()?;
+    crate::interrupt::on_force_exit(remove_all);
     let mut reg = lock();
     if reg.exiting {
         anyhow::bail!("interrupted");
     }
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    static NEXT: AtomicU32 = AtomicU32::new(0);
     let name = format!("{PREFIX}{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
     reg.labs.push(name.clone());
     Ok(name)

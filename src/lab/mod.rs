@@ -19,7 +19,6 @@ pub mod log;
 pub mod netlink;
 pub mod netns;
 pub mod nft;
-pub mod packet;
 pub mod run;
 mod setup;
 
@@ -28,7 +27,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::capture::{Frame, Timestamp};
+use crate::capture::{live, Frame, Timestamp};
 use crate::scenario::conf::KeepalivedConf;
 use crate::scenario::model::{Action, IfAddr, Impl, Scenario};
 use capture::{Capture, CaptureLimits};
@@ -76,6 +75,8 @@ pub struct Lab {
     log: LogBook,
     t0: Instant,
     t0_wall: Timestamp,
+    /// SIGINT/SIGTERM end the lab's waits rather than the process.
+    _interrupt: crate::interrupt::Hold,
 }
 
 impl Lab {
@@ -83,6 +84,7 @@ impl Lab {
     /// links up, and the capture if asked. Starts no daemon yet.
     pub fn up(scenario: &Scenario, opts: &LabOptions) -> anyhow::Result<Lab> {
         setup::check_scenario(scenario)?;
+        let interrupt = crate::interrupt::hold()?;
         let name = cleanup::register()?;
         let t0 = Instant::now();
         let mut lab = Lab {
@@ -94,14 +96,15 @@ impl Lab {
             daemons: BTreeMap::new(),
             log: LogBook::new(t0, opts.echo_log),
             t0,
-            t0_wall: packet::now(),
+            t0_wall: live::now(),
+            _interrupt: interrupt,
         };
         // From here on, an error drops `lab`, which removes what was made.
         let lan = cleanup::create_netns(&lab.name)?;
         let (mut rtnl, bridge) = setup::lan(&lan)?;
         lab.lan = Some(lan);
         if let Some(limits) = opts.capture {
-            let socket = lab.lan()?.run(|| packet::PacketSocket::open(bridge, true, Capture::poll_interval()))?;
+            let socket = lab.lan()?.run(|| live::PacketSocket::open(bridge, true, Capture::poll_interval()))?;
             lab.capture = Some(Capture::start(socket, limits));
         }
         let dir = cleanup::lab_dir(&lab.name);
@@ -127,7 +130,7 @@ impl Lab {
         lab.lan_rtnl = Some(rtnl);
         // The scenario's clock starts now that the network is ready.
         lab.t0 = Instant::now();
-        lab.t0_wall = packet::now();
+        lab.t0_wall = live::now();
         lab.log = LogBook::new(lab.t0, opts.echo_log);
         let places: Vec<String> = lab.nodes.iter().map(|n| format!("{} in {}", n.name, n.netns.name())).collect();
         lab.log.push(LAB, format!("up {}: {}", lab.name, places.join(", ")));
@@ -331,7 +334,7 @@ fn describe(action: &Action) -> String {
 /// false if interrupted.
 pub fn sleep_until(t0: Instant, at: Duration) -> bool {
     let deadline = t0 + at;
-    while !cleanup::interrupted() {
+    while !crate::interrupt::interrupted() {
         let now = Instant::now();
         if now >= deadline {
             return true;

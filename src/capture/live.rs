@@ -11,7 +11,7 @@ use std::io::IoSliceMut;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 
-use crate::capture::{Frame, LinkType, Timestamp};
+use super::{Frame, LinkType, Source, Timestamp};
 
 /// Larger than any frame on a veth with the default MTU; longer frames
 /// (offloaded segments) are cut and keep their length in `orig_len`.
@@ -156,4 +156,54 @@ impl PacketSocket {
 pub fn now() -> Timestamp {
     let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     Timestamp::new(d.as_secs() as i64, d.subsec_nanos())
+}
+
+/// Frames from a live interface of the calling thread's namespace, as a
+/// [`Source`]: `vrrplab live -i IFACE`. The input ends after `duration`, or
+/// when `stop` says so (SIGINT/SIGTERM); reads wake up every [`POLL`] to
+/// look.
+pub struct LiveSource {
+    socket: PacketSocket,
+    deadline: Option<std::time::Instant>,
+    stop: fn() -> bool,
+}
+
+/// How often a waiting live source looks at its stop conditions.
+pub const POLL: Duration = Duration::from_millis(100);
+
+impl LiveSource {
+    /// Opens `iface` in promiscuous mode, as tcpdump does.
+    pub fn open(iface: &str, duration: Option<Duration>, stop: fn() -> bool) -> anyhow::Result<LiveSource> {
+        let ifindex = ifindex(iface)?;
+        let socket = PacketSocket::open(ifindex, true, POLL).with_context(|| format!("capturing on {iface}"))?;
+        Ok(LiveSource { socket, deadline: duration.map(|d| std::time::Instant::now() + d), stop })
+    }
+}
+
+impl Source for LiveSource {
+    fn next_frame(&mut self, frame: &mut Frame) -> anyhow::Result<bool> {
+        loop {
+            if (self.stop)() || self.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                return Ok(false);
+            }
+            if self.socket.recv(frame)? {
+                return Ok(true);
+            }
+        }
+    }
+
+    fn nanosecond_precision(&self) -> bool {
+        true
+    }
+}
+
+/// The index of interface `name` in the calling thread's namespace.
+pub fn ifindex(name: &str) -> anyhow::Result<u32> {
+    let c = std::ffi::CString::new(name).map_err(|_| anyhow::anyhow!("invalid interface name {name:?}"))?;
+    // SAFETY: `c` is a valid NUL-terminated string.
+    let index = unsafe { libc::if_nametoindex(c.as_ptr()) };
+    if index == 0 {
+        bail!("no interface {name:?}: {}", std::io::Error::last_os_error());
+    }
+    Ok(index)
 }
