@@ -72,6 +72,9 @@ pub struct Lab {
     nodes: Vec<LabNode>,
     capture: Option<Capture>,
     daemons: BTreeMap<String, Keepalived>,
+    /// Daemons told to stop, not yet reaped (a stop does not hold up the
+    /// events after it).
+    stopping: Vec<Keepalived>,
     log: LogBook,
     t0: Instant,
     t0_wall: Timestamp,
@@ -94,6 +97,7 @@ impl Lab {
             nodes: Vec::new(),
             capture: None,
             daemons: BTreeMap::new(),
+            stopping: Vec::new(),
             log: LogBook::new(t0, opts.echo_log),
             t0,
             t0_wall: live::now(),
@@ -187,7 +191,11 @@ impl Lab {
         match action {
             Action::Start { node } => self.start(node),
             Action::Stop { node } => match self.daemons.remove(node) {
-                Some(d) => d.stop(),
+                Some(mut d) => {
+                    let sent = d.terminate();
+                    self.stopping.push(d);
+                    sent
+                }
                 None => bail!("stop {node}: nothing is running there"),
             },
             Action::Crash { node } => match self.daemons.get_mut(node) {
@@ -217,6 +225,9 @@ impl Lab {
 
     /// Starts the node's daemon: real keepalived for `impl = "keepalived"`.
     pub fn start(&mut self, name: &str) -> anyhow::Result<()> {
+        if let Some(i) = self.stopping.iter().position(|d| d.node() == name) {
+            self.stopping.swap_remove(i).stop()?;
+        }
         if let Some(mut old) = self.daemons.remove(name) {
             if old.is_running() {
                 self.daemons.insert(name.to_string(), old);
@@ -275,11 +286,18 @@ impl Lab {
         }
     }
 
-    /// Stops every daemon gracefully (SIGTERM), in node order.
+    /// Stops every daemon gracefully (SIGTERM to all at once) and waits
+    /// for them.
     pub fn stop_all(&mut self) -> anyhow::Result<()> {
         let mut first_err = None;
-        while let Some((name, d)) = self.daemons.pop_first() {
+        while let Some((name, mut d)) = self.daemons.pop_first() {
             self.log.push(LAB, format!("stop {name} (end of run)"));
+            if let Err(e) = d.terminate() {
+                first_err.get_or_insert(e);
+            }
+            self.stopping.push(d);
+        }
+        for d in self.stopping.drain(..) {
             if let Err(e) = d.stop() {
                 first_err.get_or_insert(e);
             }

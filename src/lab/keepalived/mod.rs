@@ -179,17 +179,23 @@ impl Keepalived {
         kill(self.pid(), Signal::SIGHUP).with_context(|| format!("{}: reloading keepalived", self.node))
     }
 
-    /// A graceful stop: SIGTERM, then keepalived sends priority 0 from each
-    /// master and removes its VIPs. Killed if it takes longer than the
-    /// grace period. Waits for its log to be read to the end.
-    pub fn stop(mut self) -> anyhow::Result<()> {
-        let pid = self.pid();
+    /// Starts a graceful stop without waiting for it: SIGTERM, on which
+    /// keepalived sends priority 0 from each master, removes its VIPs and
+    /// exits about a second later.
+    pub fn terminate(&mut self) -> anyhow::Result<()> {
         if self.is_running() {
-            kill(pid, Signal::SIGTERM).with_context(|| format!("{}: stopping keepalived", self.node))?;
-            let deadline = Instant::now() + STOP_GRACE;
-            while self.is_running() && Instant::now() < deadline {
-                std::thread::sleep(POLL);
-            }
+            kill(self.pid(), Signal::SIGTERM).with_context(|| format!("{}: stopping keepalived", self.node))?;
+        }
+        Ok(())
+    }
+
+    /// A graceful stop ([`terminate`](Self::terminate)), waited for: killed
+    /// if it takes longer than the grace period. Its log is read to the end.
+    pub fn stop(mut self) -> anyhow::Result<()> {
+        self.terminate()?;
+        let deadline = Instant::now() + STOP_GRACE;
+        while self.is_running() && Instant::now() < deadline {
+            std::thread::sleep(POLL);
         }
         self.finish();
         Ok(())
