@@ -185,6 +185,36 @@ fn namespaces_and_veths_are_made_and_removed() {
 }
 
 #[test]
+fn nodes_get_ipv6_loopback_vips_sysctls_and_a_gateway() {
+    let Some(_serial) = lab_env(false) else { return };
+    let mut rs = node("rs1", "192.0.2.21/24", 0x21);
+    rs.addrs.push(addr("2001:db8::21/64"));
+    rs.vip_on_lo = vec![ip("192.0.2.100")];
+    rs.arp_ignore = 1;
+    rs.arp_announce = 2;
+    rs.gateway = Some(ip("192.0.2.1"));
+    let scenario = Scenario { nodes: vec![rs], ..Default::default() };
+    let host_announce = || std::fs::read_to_string("/proc/sys/net/ipv4/conf/all/arp_announce").unwrap();
+    let host_before = host_announce();
+    let lab = Lab::up(&scenario, &LabOptions::default()).unwrap();
+    let ns = format!("{}.rs1", lab.name());
+    let eth = ip_in(&ns, &["addr", "show", "dev", "eth0"]);
+    assert!(eth.contains("inet6 2001:db8::21/64"), "{eth}");
+    assert!(!eth.contains("tentative"), "usable at once, without DAD: {eth}");
+    let lo = ip_in(&ns, &["addr", "show", "dev", "lo"]);
+    assert!(lo.contains("inet 192.0.2.100/32"), "{lo}");
+    let routes = ip_in(&ns, &["route", "show", "default"]);
+    assert!(routes.contains("default via 192.0.2.1 dev eth0"), "{routes}");
+    let sysctl = |key: &str| {
+        let out = Command::new("ip").args(["netns", "exec", &ns, "cat", &format!("/proc/sys/net/ipv4/conf/{key}")]).output();
+        String::from_utf8_lossy(&out.unwrap().stdout).trim().to_string()
+    };
+    assert_eq!(sysctl("eth0/arp_ignore"), "1");
+    assert_eq!(sysctl("all/arp_announce"), "2");
+    assert_eq!(host_announce(), host_before, "the host's own settings are untouched");
+}
+
+#[test]
 fn a_panic_inside_a_lab_still_removes_its_namespaces() {
     let Some(_serial) = lab_env(false) else { return };
     let scenario = Scenario { nodes: vec![node("n1", "192.0.2.11/24", 1)], ..Default::default() };
