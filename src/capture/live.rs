@@ -8,7 +8,7 @@
 use anyhow::{bail, Context};
 use nix::sys::socket::{self, sockopt, ControlMessageOwned, MsgFlags};
 use std::io::IoSliceMut;
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 
 use super::{Frame, LinkType, Source, Timestamp};
@@ -22,7 +22,12 @@ pub struct PacketSocket {
     ifindex: i32,
     buf: Vec<u8>,
     cmsg: Vec<u8>,
+    pkttype: u8,
 }
+
+/// Every protocol: what captures use. Such a socket sees frames before
+/// any ingress filter, and the frames its own host sends.
+pub const ALL_PROTOCOLS: u16 = libc::ETH_P_ALL as u16;
 
 impl PacketSocket {
     /// Opens a socket bound to interface `ifindex` of the calling thread's
@@ -31,7 +36,20 @@ impl PacketSocket {
     /// traffic between its ports). Reads give up after `read_timeout`, so
     /// that loops around them stay bounded in time.
     pub fn open(ifindex: u32, promisc: bool, read_timeout: Duration) -> anyhow::Result<PacketSocket> {
-        let proto = (libc::ETH_P_ALL as u16).to_be();
+        PacketSocket::open_protocol(ifindex, ALL_PROTOCOLS, promisc, read_timeout)
+    }
+
+    /// As [`open`](Self::open), for one EtherType only (`ETH_P_IP`, ...).
+    /// Unlike an all-protocol socket, it receives after the interface's
+    /// ingress hooks (an nftables `netdev` drop applies to it), and not
+    /// the frames its host sends.
+    pub fn open_protocol(
+        ifindex: u32,
+        ethertype: u16,
+        promisc: bool,
+        read_timeout: Duration,
+    ) -> anyhow::Result<PacketSocket> {
+        let proto = ethertype.to_be();
         // SAFETY: plain socket(2); the result is checked before use.
         let raw = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, i32::from(proto)) };
         if raw < 0 {
@@ -79,14 +97,20 @@ impl PacketSocket {
         let tv = nix::sys::time::TimeVal::new(read_timeout.as_secs() as i64, read_timeout.subsec_micros() as i64);
         socket::setsockopt(&fd, sockopt::ReceiveTimeout, &tv).context("setting the read timeout")?;
         socket::setsockopt(&fd, sockopt::ReceiveTimestampns, &true).context("asking for timestamps")?;
-        Ok(PacketSocket { fd, ifindex, buf: vec![0; SNAPLEN], cmsg: nix::cmsg_space!(nix::sys::time::TimeSpec) })
+        Ok(PacketSocket {
+            fd,
+            ifindex,
+            buf: vec![0; SNAPLEN],
+            cmsg: nix::cmsg_space!(nix::sys::time::TimeSpec),
+            pkttype: 0,
+        })
     }
 
     /// Reads the next frame into `frame`. Returns `Ok(false)` when the read
     /// timeout passes with nothing received.
     pub fn recv(&mut self, frame: &mut Frame) -> anyhow::Result<bool> {
         let mut iov = [IoSliceMut::new(&mut self.buf)];
-        let msg = match socket::recvmsg::<()>(
+        let msg = match socket::recvmsg::<socket::LinkAddr>(
             self.fd.as_raw_fd(),
             &mut iov,
             Some(&mut self.cmsg),
@@ -97,6 +121,7 @@ impl PacketSocket {
             Err(e) => return Err(e).context("reading from the AF_PACKET socket"),
         };
         let orig_len = msg.bytes;
+        self.pkttype = msg.address.map_or(0, |a| a.pkttype());
         let ts = msg
             .cmsgs()
             .ok()
@@ -120,6 +145,12 @@ impl PacketSocket {
         Ok(true)
     }
 
+    /// How the last frame read reached the interface: `PACKET_HOST`,
+    /// `PACKET_MULTICAST`, `PACKET_OTHERHOST` (for another MAC), ...
+    pub fn pkttype(&self) -> u8 {
+        self.pkttype
+    }
+
     /// Sends one whole Ethernet frame out of the interface.
     pub fn send(&self, frame: &[u8]) -> anyhow::Result<()> {
         // SAFETY: sockaddr_ll is plain data; all-zero is a valid value.
@@ -133,7 +164,7 @@ impl PacketSocket {
         // SAFETY: the pointers and lengths describe `frame` and `sll`.
         let n = unsafe {
             libc::sendto(
-                self.fd.as_fd().as_raw_fd(),
+                self.fd.as_raw_fd(),
                 frame.as_ptr().cast(),
                 frame.len(),
                 0,
@@ -148,6 +179,13 @@ impl PacketSocket {
             bail!("sent {n} of {} bytes", frame.len());
         }
         Ok(())
+    }
+}
+
+impl AsFd for PacketSocket {
+    /// For waiting on several sockets at once (poll).
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
     }
 }
 
