@@ -109,12 +109,21 @@ impl PacketSocket {
     /// Reads the next frame into `frame`. Returns `Ok(false)` when the read
     /// timeout passes with nothing received.
     pub fn recv(&mut self, frame: &mut Frame) -> anyhow::Result<bool> {
+        self.recv_flags(frame, MsgFlags::empty())
+    }
+
+    /// Reads a frame if one is queued, without waiting.
+    pub fn recv_now(&mut self, frame: &mut Frame) -> anyhow::Result<bool> {
+        self.recv_flags(frame, MsgFlags::MSG_DONTWAIT)
+    }
+
+    fn recv_flags(&mut self, frame: &mut Frame, flags: MsgFlags) -> anyhow::Result<bool> {
         let mut iov = [IoSliceMut::new(&mut self.buf)];
         let msg = match socket::recvmsg::<socket::LinkAddr>(
             self.fd.as_raw_fd(),
             &mut iov,
             Some(&mut self.cmsg),
-            MsgFlags::MSG_TRUNC,
+            MsgFlags::MSG_TRUNC | flags,
         ) {
             Ok(m) => m,
             Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => return Ok(false),
