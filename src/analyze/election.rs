@@ -31,6 +31,8 @@ pub struct Advert {
     pub version: u8,
     /// The advertised interval in microseconds.
     pub interval_us: u64,
+    /// v2 authentication data, which routers compare.
+    pub auth: Option<[u8; 8]>,
 }
 
 /// A router that is currently advertising.
@@ -44,19 +46,38 @@ struct Active {
     last_frame: FrameNo,
     prio: u8,
     interval_us: u64,
-    /// When this router's priority last fell (track_script): the trigger
-    /// of a preemption by a router it now ranks below.
+    /// The last advert before this router's priority fell (track_script),
+    /// and the new priority: the trigger of a preemption by a router it now
+    /// ranks below.
     prio_fell_at: Option<(Micros, u8)>,
     /// A router that started while another was master is only master once
     /// the other stops (or both stay on: split brain); until then its
     /// takeover waits here.
     pending: Option<Takeover>,
+    /// Started below a live master: the master should answer at once
+    /// (keepalived sends an advert when it hears a lower one) by this time.
+    awaiting_reaction: Option<Micros>,
+    /// The master did not answer: this router does not hear it, or discards
+    /// its adverts (auth, interval). It stays master in its own view even when
+    /// silent, since each advert it receives pushes its own timer back.
+    deaf: bool,
+    version: u8,
+    auth: Option<[u8; 8]>,
 }
 
 impl Active {
-    /// Silence longer than this means the router stopped advertising.
+    /// Whether keepalived would discard adverts between the two routers
+    /// (version, v2 interval or password differ): then each stays master.
+    fn discards(&self, other: &Active) -> bool {
+        self.version != other.version
+            || (self.version == 2 && self.interval_us != other.interval_us)
+            || self.auth != other.auth
+    }
+
+    /// Silence longer than this means the router stopped advertising: two
+    /// adverts missed, and shorter than any Master_Down_Interval.
     fn silent_after(&self) -> u64 {
-        self.interval_us + self.interval_us / 2
+        3 * self.interval_us
     }
 }
 
@@ -119,14 +140,15 @@ pub struct Election {
     ended: Option<Ended>,
     split: Option<Split>,
     split_frames: Vec<FrameNo>,
-    /// The previous advert of this virtual router, by whom and when.
-    last_advert: Option<(IpAddr, Micros)>,
-    /// (hearer, speaker): the hearer sent an off-schedule advert right after
-    /// the speaker's, which a keepalived master does when it hears a lower one.
+    /// (hearer, speaker): the master answered at once when the speaker
+    /// started below it, as keepalived does when it hears a lower advert.
     reactions: BTreeSet<(IpAddr, IpAddr)>,
     pub timeline: Vec<TimelineEvent>,
-    /// Takeovers since the caller last drained them (failover and GARP checks).
+    /// Takeovers since the caller last drained them (failover checks).
     pub fresh: Vec<Takeover>,
+    /// Routers that started advertising since the caller last drained them,
+    /// contested or not: each sends its GARPs as it starts (GARP checks).
+    pub started: Vec<Takeover>,
     last_takeover: Option<(Micros, IpAddr, Option<IpAddr>)>,
     pub split_brains: Vec<SplitBrain>,
 }
@@ -140,10 +162,10 @@ impl Election {
             ended: None,
             split: None,
             split_frames: Vec::new(),
-            last_advert: None,
             reactions: BTreeSet::new(),
             timeline: Vec::new(),
             fresh: Vec::new(),
+            started: Vec::new(),
             last_takeover: None,
             split_brains: Vec::new(),
         }
@@ -180,16 +202,9 @@ impl Election {
     }
 
     pub fn advert(&mut self, ad: &Advert) {
+        self.settle_reactions(Some(ad));
         self.expire(ad.ts, ad.src);
         let pos = self.active.iter().position(|a| a.router == ad.src);
-        if let (Some(i), Some((other, at))) = (pos, self.last_advert) {
-            let a = &self.active[i];
-            let off_schedule = ad.ts - a.last < (a.interval_us * 9 / 10) as Micros;
-            if other != ad.src && off_schedule && ad.ts - at <= REACTION_US {
-                self.reactions.insert((ad.src, other));
-            }
-        }
-        self.last_advert = Some((ad.src, ad.ts));
         if ad.prio == 0 {
             if let Some(i) = pos {
                 self.active.remove(i);
@@ -209,7 +224,9 @@ impl Election {
             Some(i) => {
                 let a = &mut self.active[i];
                 if ad.prio < a.prio {
-                    a.prio_fell_at = Some((ad.ts, ad.prio));
+                    // Backups still accepted the advert before this one: their
+                    // Master_Down_Interval runs from it.
+                    a.prio_fell_at = Some((a.last, ad.prio));
                 } else if ad.prio > a.prio {
                     a.prio_fell_at = None;
                 }
@@ -217,6 +234,7 @@ impl Election {
                 a.last_frame = ad.frame;
                 a.prio = ad.prio;
                 a.interval_us = ad.interval_us;
+                a.auth = ad.auth;
             }
             None => self.start(ad),
         }
@@ -224,12 +242,35 @@ impl Election {
         self.resolve_pending(self.split.is_some());
     }
 
-    /// Ends the periods of routers silent for longer than they may be.
+    /// Decides, for routers that started below a live master, whether the
+    /// master answered them (`ad` is the advert being processed; `None` at
+    /// the end of the capture).
+    fn settle_reactions(&mut self, ad: Option<&Advert>) {
+        for a in &mut self.active {
+            let Some(deadline) = a.awaiting_reaction else { continue };
+            match ad {
+                Some(ad) if ad.src != a.router && ad.ts <= deadline && ad.prio > 0 => {
+                    a.awaiting_reaction = None;
+                    self.reactions.insert((ad.src, a.router));
+                }
+                Some(ad) if ad.ts <= deadline => {}
+                _ => {
+                    a.awaiting_reaction = None;
+                    a.deaf = true;
+                }
+            }
+        }
+    }
+
+    /// Ends the periods of routers silent for longer than they may be. A
+    /// deaf router beside a live master stays: its silence is the master's
+    /// adverts resetting its timer, not its end.
     fn expire(&mut self, now: Micros, except: IpAddr) {
         let mut i = 0;
         while i < self.active.len() {
             let a = &self.active[i];
-            if a.router != except && now - a.last > a.silent_after() as Micros {
+            let excused = a.deaf && self.active.iter().any(|o| o.router != a.router && a.discards(o));
+            if a.router != except && !excused && now - a.last > a.silent_after() as Micros {
                 self.ended = Some(Ended {
                     router: a.router,
                     at: a.last,
@@ -298,6 +339,7 @@ impl Election {
             master_interval_us,
         };
         let contested = live.is_some();
+        self.started.push(takeover.clone());
         if !contested {
             self.emit(takeover.clone());
         }
@@ -312,6 +354,13 @@ impl Election {
             interval_us: ad.interval_us,
             prio_fell_at: None,
             pending: contested.then_some(takeover),
+            awaiting_reaction: live
+                .as_ref()
+                .filter(|m| !(ad.prio > m.prio || (ad.prio == m.prio && ad.src > m.router)))
+                .map(|_| ad.ts + REACTION_US),
+            deaf: false,
+            version: ad.version,
+            auth: ad.auth,
         });
         self.ended = None;
     }
@@ -357,7 +406,8 @@ impl Election {
             let both_kept_on = self
                 .active
                 .iter()
-                .all(|a| a.last > newest && a.last - newest >= a.interval_us as Micros);
+                .all(|a| a.last > newest && a.last - newest >= a.interval_us as Micros)
+                || self.active.iter().any(|a| a.deaf);
             if self.split.is_some() {
                 self.split_frames.push(ad.frame);
             } else if both_kept_on {
@@ -417,6 +467,20 @@ impl Election {
 
     /// Closes what is still open when the capture ends.
     pub fn finish(&mut self) {
+        self.settle_reactions(None);
+        if let Some(last) = self.active.iter().max_by_key(|a| a.last).cloned() {
+            let ad = Advert {
+                ts: last.last,
+                frame: last.last_frame,
+                src: last.router,
+                mac: last.mac,
+                prio: last.prio,
+                version: last.version,
+                interval_us: last.interval_us,
+                auth: last.auth,
+            };
+            self.update_split(&ad);
+        }
         self.resolve_pending(true);
         if let Some(split) = self.split.take() {
             self.split_brains.push(SplitBrain {

@@ -103,18 +103,16 @@ impl Analyzer {
             Interval::Seconds(0) | Interval::Centis(0) => 1_000_000,
             other => other.micros(),
         };
-        let ad = Advert {
-            ts,
-            frame: no,
-            src: ip.src,
-            mac,
-            prio: repr.priority,
-            version,
-            interval_us,
+        let auth = match repr.auth {
+            vrrp::Auth::V2 { data, .. } => data,
+            vrrp::Auth::V3 => None,
         };
+        let ad = Advert { ts, frame: no, src: ip.src, mac, prio: repr.priority, version, interval_us, auth };
         self.elections[i].advert(&ad);
-        for t in std::mem::take(&mut self.elections[i].fresh) {
+        for t in std::mem::take(&mut self.elections[i].started) {
             self.arp.expect_garps(&t, &repr.addrs);
+        }
+        for t in std::mem::take(&mut self.elections[i].fresh) {
             if t.cause != report::Cause::Initial && self.sink.wants("failover") {
                 self.sink.extend(findings::failover(&t));
             }
@@ -129,7 +127,6 @@ impl Analyzer {
         for e in &mut self.elections {
             e.finish();
             for t in std::mem::take(&mut e.fresh) {
-                self.arp.expect_garps(&t, &[]);
                 if let Some(f) = findings::failover(&t) {
                     self.sink.push(f);
                 }

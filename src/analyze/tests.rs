@@ -88,8 +88,8 @@ fn track_script_priority_drop_then_preempt() {
     assert_eq!((router.as_str(), cause), ("192.0.2.12", Cause::Preempt));
     assert_eq!(
         took,
-        Some(2.648437),
-        "measured from the first lower-priority advert"
+        Some(3.648437),
+        "measured from the last advert at the old priority"
     );
     assert!(!kinds(&r).contains(&"split_brain"));
 }

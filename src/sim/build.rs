@@ -1,0 +1,70 @@
+//! From a [`Scenario`] to a [`World`] ready to run: a host per node, a
+//! keepalived VRRP daemon on every node with a keepalived config, the
+//! daemons' start times and the scenario's events, the LAN's loss and jitter.
+
+use super::world::World;
+use crate::engine::host::{HostConfig, Sysctl};
+use crate::engine::vrrp::{Daemon, DaemonConfig};
+use crate::engine::Machine;
+use crate::scenario::conf::Warning;
+use crate::scenario::model::{Action, Scenario};
+
+/// Every frame takes this long to cross the LAN. Not zero: a receiver's
+/// timers start after the sender's, as on a real wire, which decides who
+/// is silenced when two masters hear each other (keepalived restarts a
+/// master's advert timer on every packet).
+pub const WIRE_LATENCY_US: u64 = 1;
+
+/// A built world and what the configs said.
+pub struct Built {
+    pub world: World,
+    /// Per node name: keepalived's warnings and what the simulator ignores.
+    pub warnings: Vec<(String, Warning)>,
+}
+
+/// The MAC a node gets when the scenario leaves it out: 02:00:00:00:00:NN
+/// (locally administered), NN = position + 1.
+pub fn default_mac(index: usize) -> [u8; 6] {
+    let i = index + 1;
+    [0x02, 0, 0, 0, (i >> 8) as u8, i as u8]
+}
+
+/// Builds the world for `s`; `seed` overrides the scenario's.
+pub fn build(s: &Scenario, seed: Option<u64>) -> Result<Built, String> {
+    let mut world = World::new(seed.unwrap_or(s.seed));
+    world.set_loss(s.loss);
+    world.set_delay(WIRE_LATENCY_US, s.jitter_us);
+    let mut warnings = vec![];
+    for (i, n) in s.nodes.iter().enumerate() {
+        if world.node_index(&n.name).is_some() {
+            return Err(format!("node `{}` is defined twice", n.name));
+        }
+        let mac = if n.mac == [0; 6] { default_mac(i) } else { n.mac };
+        let ifname = n
+            .keepalived
+            .as_ref()
+            .and_then(|k| k.instances.iter().find_map(|i| i.interface.clone()))
+            .unwrap_or_else(|| "eth0".to_string());
+        let host = HostConfig {
+            ifname,
+            mac,
+            addrs: n.addrs.clone(),
+            lo: n.vip_on_lo.clone(),
+            arp_ignore: Sysctl { all: n.arp_ignore, iface: 0 },
+            arp_announce: Sysctl { all: n.arp_announce, iface: 0 },
+            gateway: n.gateway,
+        };
+        let idx = world.add_node(&n.name, host);
+        if let Some(kc) = &n.keepalived {
+            let cfg = DaemonConfig::from_conf(kc).map_err(|e| format!("node `{}`: {e}", n.name))?;
+            warnings.extend(cfg.warnings.iter().map(|w| (n.name.clone(), w.clone())));
+            let iface = world.host(idx).iface();
+            world.add_machine(idx, Box::new(move || Box::new(Daemon::new(cfg.clone(), iface.clone())) as Box<dyn Machine>));
+            world.schedule(n.start_at_us.unwrap_or(0), Action::Start { node: n.name.clone() })?;
+        }
+    }
+    for e in &s.events {
+        world.schedule(e.at_us, e.action.clone())?;
+    }
+    Ok(Built { world, warnings })
+}
