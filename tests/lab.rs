@@ -215,6 +215,26 @@ fn nodes_get_ipv6_loopback_vips_sysctls_and_a_gateway() {
 }
 
 #[test]
+fn a_lab_that_fails_halfway_up_removes_what_it_made() {
+    let Some(_serial) = lab_env(false) else { return };
+    let mine = || {
+        let prefix = format!("vl-{}-", std::process::id());
+        ip_netns_list().into_iter().filter(|n| n.starts_with(&prefix)).count()
+    };
+    let before = mine();
+    let bad = Node { addrs: vec![IfAddr { addr: ip("192.0.2.12"), prefix: 33 }], ..node("n2", "192.0.2.12/24", 2) };
+    let scenario = Scenario { nodes: vec![node("n1", "192.0.2.11/24", 1), bad], ..Default::default() };
+    let err = Lab::up(&scenario, &LabOptions::default()).err().expect("a /33 cannot be added");
+    assert!(format!("{err:#}").contains("n2"), "{err:#}");
+    assert_eq!(mine(), before);
+    for bad_name in ["", "a-name-far-too-long", "n/1"] {
+        let scenario = Scenario { nodes: vec![node(bad_name, "192.0.2.11/24", 1)], ..Default::default() };
+        assert!(Lab::up(&scenario, &LabOptions::default()).is_err(), "{bad_name:?}");
+    }
+    assert_eq!(mine(), before);
+}
+
+#[test]
 fn a_panic_inside_a_lab_still_removes_its_namespaces() {
     let Some(_serial) = lab_env(false) else { return };
     let scenario = Scenario { nodes: vec![node("n1", "192.0.2.11/24", 1)], ..Default::default() };
