@@ -49,7 +49,7 @@ struct Active {
     /// The last advert before this router's priority fell (track_script),
     /// and the new priority: the trigger of a preemption by a router it now
     /// ranks below.
-    prio_fell_at: Option<(Micros, u8)>,
+    prio_fell_at: Option<(Micros, FrameNo, u8)>,
     /// A router that started while another was master is only master once
     /// the other stops (or both stay on: split brain); until then its
     /// takeover waits here.
@@ -113,6 +113,9 @@ pub struct Takeover {
     pub cause: Cause,
     pub takeover_us: Option<u64>,
     pub previous: Option<IpAddr>,
+    /// The advert the takeover is timed from (priority 0, last advert, or
+    /// last advert at the old priority).
+    pub trigger_frame: Option<FrameNo>,
     /// The interval the previous master advertised, which the backup's
     /// Master_Down_Interval is built on (v3 backups adopt it).
     pub master_interval_us: u64,
@@ -226,7 +229,7 @@ impl Election {
                 if ad.prio < a.prio {
                     // Backups still accepted the advert before this one: their
                     // Master_Down_Interval runs from it.
-                    a.prio_fell_at = Some((a.last, ad.prio));
+                    a.prio_fell_at = Some((a.last, a.last_frame, ad.prio));
                 } else if ad.prio > a.prio {
                     a.prio_fell_at = None;
                 }
@@ -291,7 +294,7 @@ impl Election {
             .iter()
             .max_by_key(|a| (a.prio, a.router))
             .cloned();
-        let (cause, takeover_us, previous, master_interval_us) = match (&live, self.ended) {
+        let (cause, trigger, previous, master_interval_us) = match (&live, self.ended) {
             (Some(m), _) => {
                 let outranks = ad.prio > m.prio || (ad.prio == m.prio && ad.src > m.router);
                 // A lower router that starts while the master is alive did not
@@ -303,10 +306,9 @@ impl Election {
                 };
                 let trigger = m
                     .prio_fell_at
-                    .filter(|&(_, p)| p < ad.prio)
-                    .map(|(at, _)| at);
-                let took = trigger.filter(|_| outranks).map(|t| (ad.ts - t) as u64);
-                (cause, took, Some(m.router), m.interval_us)
+                    .filter(|&(_, _, p)| p < ad.prio && outranks)
+                    .map(|(at, frame, _)| (at, frame));
+                (cause, trigger, Some(m.router), m.interval_us)
             }
             (None, Some(e)) if e.router != ad.src => {
                 let cause = if e.resigned {
@@ -316,7 +318,7 @@ impl Election {
                 };
                 (
                     cause,
-                    Some((ad.ts - e.at) as u64),
+                    Some((e.at, e.frame)),
                     Some(e.router),
                     e.interval_us,
                 )
@@ -334,8 +336,9 @@ impl Election {
             mac: ad.mac,
             prio: ad.prio,
             cause,
-            takeover_us,
+            takeover_us: trigger.map(|(at, _)| (ad.ts - at) as u64),
             previous,
+            trigger_frame: trigger.map(|(_, frame)| frame),
             master_interval_us,
         };
         let contested = live.is_some();
