@@ -40,6 +40,9 @@ pub struct Args {
     /// after the network heals each VRID has at most one master
     #[arg(long, value_name = "N")]
     pub explore: Option<u64>,
+    /// At the end, print each director's `ipvsadm -Ln`, `--stats`, `--rate` and `-Lnc`
+    #[arg(long)]
+    pub ipvsadm: bool,
 }
 
 pub fn run(a: Args) -> anyhow::Result<Status> {
@@ -104,6 +107,12 @@ fn report(world: &World, scenario: &Scenario, a: &Args) -> anyhow::Result<()> {
         }
     } else {
         summary(&mut out, world, scenario)?;
+    }
+    if a.ipvsadm {
+        for (n, ipvs) in world.ipvs_tables() {
+            writeln!(out, "== {} ==", names[n])?;
+            write!(out, "{}", crate::engine::ipvs::ipvsadm::tables(ipvs, world.now()))?;
+        }
     }
     out.flush()?;
     Ok(())

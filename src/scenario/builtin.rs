@@ -359,6 +359,15 @@ static ALL: &[Builtin] = &[
     Builtin { name: "v3-ipv6", summary: "VRRPv3 over IPv6 with neighbour adverts", build: v3_ipv6 },
     Builtin { name: "unicast", summary: "unicast_peer adverts", build: unicast },
     Builtin { name: "load-sharing", summary: "two VRIDs, each box master of one", build: load_sharing },
+    Builtin { name: "lvs-dr", summary: "LVS-DR: two real servers, requests alternate", build: super::builtin_lvs::dr },
+    Builtin { name: "lvs-dr-arp-unset", summary: "LVS-DR, arp_ignore unset on rs2: rs2 steals the VIP", build: super::builtin_lvs::dr_arp_unset },
+    Builtin { name: "lvs-nat", summary: "LVS-NAT: the director rewrites and is the gateway", build: super::builtin_lvs::nat },
+    Builtin { name: "lvs-tun", summary: "LVS-TUN: IPIP to the real servers", build: super::builtin_lvs::tun },
+    Builtin { name: "lvs-persistence", summary: "persistence keeps each client on one server", build: super::builtin_lvs::persistence },
+    Builtin { name: "lvs-failover", summary: "keepalived DR directors fail over with connections in flight", build: super::builtin_lvs::failover },
+    Builtin { name: "lvs-two-box-loop", summary: "two boxes, each director and real server: requests loop", build: super::builtin_lvs::two_box_loop },
+    Builtin { name: "lvs-two-box-fwmark", summary: "two boxes, fix 1: fwmark on the directors", build: super::builtin_lvs::two_box_fwmark },
+    Builtin { name: "lvs-two-box-bypass", summary: "two boxes, fix 2: the backup bypasses IPVS", build: super::builtin_lvs::two_box_bypass },
 ];
 
 /// Every built-in scenario, in `sim --list` order.

@@ -5,6 +5,8 @@
 use super::world::World;
 use crate::engine::host::{HostConfig, Sysctl};
 use crate::engine::vrrp::{Daemon, DaemonConfig};
+use crate::engine::lvs::node::LvsNode;
+use crate::engine::lvs::setup as lvs;
 use crate::engine::Machine;
 use crate::scenario::conf::Warning;
 use crate::scenario::model::{Action, Scenario};
@@ -55,7 +57,13 @@ pub fn build(s: &Scenario, seed: Option<u64>) -> Result<Built, String> {
             gateway: n.gateway,
         };
         let idx = world.add_node(&n.name, host);
-        if let Some(kc) = &n.keepalived {
+        if lvs::is_lvs(n) {
+            let node_seed = seed.unwrap_or(s.seed) ^ (i as u64 + 1);
+            let (cfg, w) = lvs::node_config(n, mac, world.host(idx).iface(), node_seed)?;
+            warnings.extend(w.into_iter().map(|w| (n.name.clone(), w)));
+            world.add_machine(idx, Box::new(move || Box::new(LvsNode::new(cfg.clone())) as Box<dyn Machine>));
+            world.schedule(n.start_at_us.unwrap_or(0), Action::Start { node: n.name.clone() })?;
+        } else if let Some(kc) = &n.keepalived {
             let cfg = DaemonConfig::from_conf(kc).map_err(|e| format!("node `{}`: {e}", n.name))?;
             warnings.extend(cfg.warnings.iter().map(|w| (n.name.clone(), w.clone())));
             let iface = world.host(idx).iface();
