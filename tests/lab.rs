@@ -104,7 +104,12 @@ fn keepalived_node(name: &str, ip: &str, last: u8, state: InitialState, priority
 }
 
 fn pair(duration_s: u64, events: Vec<Event>) -> Scenario {
-    Scenario {
+    pair_of(Impl::Keepalived, duration_s, events)
+}
+
+/// n1 (100, state MASTER) and n2 (90), both run by `imp`.
+fn pair_of(imp: Impl, duration_s: u64, events: Vec<Event>) -> Scenario {
+    let mut s = Scenario {
         name: "pair".into(),
         duration_us: duration_s * 1_000_000,
         nodes: vec![
@@ -113,8 +118,15 @@ fn pair(duration_s: u64, events: Vec<Event>) -> Scenario {
         ],
         events,
         ..Default::default()
+    };
+    for n in &mut s.nodes {
+        n.implementation = imp;
     }
+    s
 }
+
+/// Both ways a node can run, for the tests whose facts hold for both.
+const IMPLS: [Impl; 2] = [Impl::Keepalived, Impl::Engine];
 
 fn capture_opts() -> RunOptions {
     RunOptions {
@@ -261,6 +273,13 @@ fn helper_lab_that_waits_for_a_signal() {
     let scenario = pair(60, vec![]);
     let mut lab = Lab::up(&scenario, &LabOptions::default()).unwrap();
     lab.start("n1").unwrap();
+    // A process that outlives a killed lab for sure (keepalived may die of
+    // SIGPIPE at its next log line once the lab reading it is gone).
+    lab.node("n2")
+        .unwrap()
+        .netns
+        .run(|| Ok(Command::new("sleep").arg("60").stdout(std::process::Stdio::null()).spawn()?))
+        .unwrap();
     std::fs::write(&marker, lab.name()).unwrap();
     vrrplab::lab::sleep_until(lab.t0(), Duration::from_secs(60));
 }
@@ -304,8 +323,8 @@ fn a_killed_lab_leaves_namespaces_that_lab_down_removes() {
     child.wait().unwrap();
     let left = ip_netns_list();
     assert!(left.contains(&format!("{name}.n1")), "the killed lab should leave {name}.n1 behind: {left:?}");
-    let keepalived = netns::Netns::open(&format!("{name}.n1")).unwrap().pids();
-    assert!(!keepalived.is_empty(), "keepalived should outlive the killed lab");
+    let left_running = netns::Netns::open(&format!("{name}.n2")).unwrap().pids();
+    assert!(!left_running.is_empty(), "the helper's process should outlive the killed lab");
 
     let out = Command::new(env!("CARGO_BIN_EXE_vrrplab")).args(["lab", "down"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -313,7 +332,7 @@ fn a_killed_lab_leaves_namespaces_that_lab_down_removes() {
     assert!(said.contains(&format!("{name}.n1")), "{said}");
     let after = ip_netns_list();
     assert!(!after.iter().any(|n| n.starts_with(&name)), "left behind: {after:?}");
-    assert!(wait_gone(&keepalived), "keepalived still running");
+    assert!(wait_gone(&left_running), "a process of the lab is still running");
     assert!(!vrrplab::lab::cleanup::lab_dir(&name).exists());
 }
 
@@ -440,29 +459,33 @@ fn logged(rec: &vrrplab::lab::run::Recording, node: &str, text: &str) -> bool {
 #[test]
 fn a_crash_is_silent_and_the_backup_waits_master_down_interval() {
     let Some(_serial) = lab_env(true) else { return };
-    let crash = Event { at_us: 4_500_000, action: Action::Crash { node: "n1".into() } };
-    let rec = run(&pair(9, vec![crash]), &capture_opts()).unwrap();
-    let ads = adverts(&rec.frames);
-    assert!(!ads.iter().any(|(_, _, p)| *p == 0), "a crash sends no priority 0: {ads:?}");
-    let last_n1 = ads.iter().rev().find(|(_, src, _)| *src == ip("192.0.2.11")).expect("n1 advertised").0;
-    let (first_n2, prio) = first_advert_from(&ads, "192.0.2.12", 0.0).expect("n2 took over");
-    assert_eq!(prio, 90);
-    // Master_Down_Interval at priority 90: 3 s + 0.648 s.
-    let waited = first_n2 - last_n1;
-    assert!((3.4..3.9).contains(&waited), "n2 took over {waited:.3} s after n1's last advert: {ads:?}");
-    assert!(!logged(&rec, "n1", "sent 0 priority"));
+    for imp in IMPLS {
+        let crash = Event { at_us: 4_500_000, action: Action::Crash { node: "n1".into() } };
+        let rec = run(&pair_of(imp, 9, vec![crash]), &capture_opts()).unwrap();
+        let ads = adverts(&rec.frames);
+        assert!(!ads.iter().any(|(_, _, p)| *p == 0), "{imp:?}: a crash sends no priority 0: {ads:?}");
+        let last_n1 = ads.iter().rev().find(|(_, src, _)| *src == ip("192.0.2.11")).expect("n1 advertised").0;
+        let (first_n2, prio) = first_advert_from(&ads, "192.0.2.12", 0.0).expect("n2 took over");
+        assert_eq!(prio, 90);
+        // Master_Down_Interval at priority 90: 3 s + 0.648 s.
+        let waited = first_n2 - last_n1;
+        assert!((3.4..3.9).contains(&waited), "{imp:?}: n2 took over {waited:.3} s after n1's last advert: {ads:?}");
+        assert!(!logged(&rec, "n1", "sent 0 priority"));
+    }
 }
 
 #[test]
 fn link_down_takes_the_master_off_the_lan() {
     let Some(_serial) = lab_env(true) else { return };
-    let down = Event { at_us: 4_500_000, action: Action::LinkDown { node: "n1".into() } };
-    let rec = run(&pair(9, vec![down]), &capture_opts()).unwrap();
-    let ads = adverts(&rec.frames);
-    assert!(first_advert_from(&ads, "192.0.2.11", 0.0).is_some(), "n1 was master first: {ads:?}");
-    assert!(first_advert_from(&ads, "192.0.2.12", 0.0).is_some(), "n2 took over: {ads:?}");
-    assert!(logged(&rec, "n1", "Entering FAULT STATE"), "n1 saw its link go down");
-    assert!(logged(&rec, "n2", "Entering MASTER STATE"));
+    for imp in IMPLS {
+        let down = Event { at_us: 4_500_000, action: Action::LinkDown { node: "n1".into() } };
+        let rec = run(&pair_of(imp, 9, vec![down]), &capture_opts()).unwrap();
+        let ads = adverts(&rec.frames);
+        assert!(first_advert_from(&ads, "192.0.2.11", 0.0).is_some(), "{imp:?}: n1 was master first: {ads:?}");
+        assert!(first_advert_from(&ads, "192.0.2.12", 0.0).is_some(), "{imp:?}: n2 took over: {ads:?}");
+        assert!(logged(&rec, "n1", "Entering FAULT STATE"), "{imp:?}: n1 saw its link go down");
+        assert!(logged(&rec, "n2", "Entering MASTER STATE"));
+    }
 }
 
 #[test]
@@ -486,7 +509,13 @@ fn a_partition_splits_the_lan_and_heal_joins_it() {
 #[test]
 fn a_failing_script_lowers_the_priority_and_set_priority_raises_it() {
     let Some(_serial) = lab_env(true) else { return };
-    let mut scenario = pair(10, vec![]);
+    for imp in IMPLS {
+        script_and_priority(imp);
+    }
+}
+
+fn script_and_priority(imp: Impl) {
+    let mut scenario = pair_of(imp, 10, vec![]);
     let conf = scenario.nodes[0].keepalived.as_mut().unwrap();
     conf.scripts.push(vrrplab::scenario::conf::VrrpScript {
         name: "chk".into(),
@@ -504,8 +533,117 @@ fn a_failing_script_lowers_the_priority_and_set_priority_raises_it() {
     let ads = adverts(&rec.frames);
     // 100 - 30 = 70 < 90: n2 is elected.
     let (t_n2, _) = first_advert_from(&ads, "192.0.2.12", 0.0).expect("n2 was elected");
-    assert!(!ads.iter().any(|(t, src, _)| *t < t_n2 && *src == ip("192.0.2.11")), "{ads:?}");
+    assert!(!ads.iter().any(|(t, src, _)| *t < t_n2 && *src == ip("192.0.2.11")), "{imp:?}: {ads:?}");
     assert!(logged(&rec, "n1", "VRRP_Script(chk) failed"));
     // 200 - 30 = 170 > 90: n1 takes over, advertising 170.
-    assert!(ads.iter().any(|(_, src, p)| *src == ip("192.0.2.11") && *p == 170), "{ads:?}");
+    assert!(ads.iter().any(|(_, src, p)| *src == ip("192.0.2.11") && *p == 170), "{imp:?}: {ads:?}");
+}
+
+fn engine_node(name: &str, ip: &str, last: u8, state: InitialState, priority: u8) -> Node {
+    Node { implementation: Impl::Engine, ..keepalived_node(name, ip, last, state, priority) }
+}
+
+fn has_vip(lab: &Lab, node: &str) -> bool {
+    ip_in(&format!("{}.{node}", lab.name()), &["addr", "show", "dev", "eth0"]).contains("inet 192.0.2.100/24")
+}
+
+#[test]
+fn the_engine_and_real_keepalived_agree_and_fail_over_both_ways() {
+    let Some(_serial) = lab_env(true) else { return };
+    let scenario = Scenario {
+        nodes: vec![
+            engine_node("n1", "192.0.2.11/24", 1, InitialState::Backup, 100),
+            keepalived_node("n2", "192.0.2.12/24", 2, InitialState::Backup, 90),
+        ],
+        ..Default::default()
+    };
+    let limits = CaptureLimits { max_frames: 10_000, max_duration: Duration::from_secs(60) };
+    let mut lab = Lab::up(&scenario, &LabOptions { capture: Some(limits), echo_log: false }).unwrap();
+    let t0 = lab.t0();
+    lab.start("n1").unwrap();
+    lab.start("n2").unwrap();
+    // The engine (100) is elected; its VIP is on the node's real interface.
+    assert!(vrrplab::lab::sleep_until(t0, Duration::from_millis(4500)));
+    assert!(has_vip(&lab, "n1") && !has_vip(&lab, "n2"));
+    // Engine -> keepalived: the engine resigns, keepalived takes over.
+    lab.apply(&Action::Stop { node: "n1".into() }).unwrap();
+    assert!(vrrplab::lab::sleep_until(t0, Duration::from_millis(6000)));
+    assert!(!has_vip(&lab, "n1") && has_vip(&lab, "n2"));
+    // Keepalived -> engine: the engine comes back and preempts.
+    lab.apply(&Action::Start { node: "n1".into() }).unwrap();
+    assert!(vrrplab::lab::sleep_until(t0, Duration::from_millis(11000)));
+    assert!(has_vip(&lab, "n1") && !has_vip(&lab, "n2"));
+    let frames = lab.finish_capture().unwrap();
+    let log = lab.log().lines();
+    drop(lab);
+
+    let said = |node: &str, text: &str| log.iter().filter(|l| l.node == node && l.text.contains(text)).count();
+    assert_eq!(said("n1", "Entering MASTER STATE"), 2, "{log:#?}");
+    assert_eq!(said("n2", "Backup received priority 0 advertisement"), 1);
+    assert_eq!(said("n2", "Entering MASTER STATE"), 1);
+    assert_eq!(said("n2", "Master received advert from 192.0.2.11 with higher priority 100, ours 90"), 1);
+    for bad in ["invalid", "Invalid", "mismatch", "wrong", "expect", "unexpected"] {
+        assert_eq!(said("n2", bad), 0, "keepalived complained ({bad}): {log:#?}");
+    }
+    // The engine's adverts on the wire (master, resign, master) carry good checksums.
+    let checks: Vec<bool> = frames
+        .iter()
+        .filter_map(|f| {
+            let d = decode(f.linktype, &f.data);
+            let (ip, payload) = d.vrrp()?;
+            (ip.src == self::ip("192.0.2.11"))
+                .then(|| Packet::new_checked(payload).unwrap().verify_checksum(ip.src, ip.dst).is_some())
+        })
+        .collect();
+    assert!(checks.len() >= 4 && checks.iter().all(|ok| *ok), "{checks:?}");
+}
+
+#[test]
+fn a_vrrp_block_makes_the_engine_deaf_too() {
+    let Some(_serial) = lab_env(true) else { return };
+    let scenario = Scenario {
+        duration_us: 6_000_000,
+        nodes: vec![
+            keepalived_node("n1", "192.0.2.11/24", 1, InitialState::Master, 100),
+            engine_node("n2", "192.0.2.12/24", 2, InitialState::Backup, 90),
+        ],
+        events: vec![Event { at_us: 0, action: Action::BlockVrrp { node: "n2".into() } }],
+        ..Default::default()
+    };
+    let rec = run(&scenario, &capture_opts()).unwrap();
+    let ads = adverts(&rec.frames);
+    assert!(ads.iter().any(|(_, src, p)| *src == ip("192.0.2.11") && *p == 100), "{ads:?}");
+    assert!(ads.iter().any(|(_, src, p)| *src == ip("192.0.2.12") && *p == 90), "the deaf engine went master: {ads:?}");
+    assert!(logged(&rec, "n1", "Received advert from 192.0.2.12 with lower priority 90, ours 100"));
+}
+
+#[test]
+fn the_same_scenario_in_sim_and_lab_has_the_same_masters_at_the_same_times() {
+    let Some(_serial) = lab_env(true) else { return };
+    let stop = Event { at_us: 6_000_000, action: Action::Stop { node: "n1".into() } };
+    let mut scenario = pair(9, vec![stop]);
+    for n in &mut scenario.nodes {
+        n.implementation = Impl::Engine;
+    }
+    let mut built = vrrplab::sim::build::build(&scenario, None).unwrap();
+    built.world.run_until(scenario.duration_us).unwrap();
+    let names = built.world.node_names();
+    let sim: Vec<(f64, String)> = vrrplab::sim::summary::masters(built.world.log(), 51)
+        .into_iter()
+        .map(|(at, n)| (at as f64 / 1e6, names[n].clone()))
+        .collect();
+
+    let rec = run(&scenario, &RunOptions::default()).unwrap();
+    let lab: Vec<(f64, String)> = rec
+        .log
+        .iter()
+        .filter(|l| l.text == "(VI_1) Entering MASTER STATE")
+        .map(|l| (l.at.as_secs_f64(), l.node.clone()))
+        .collect();
+    let who = |v: &[(f64, String)]| v.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(who(&lab), who(&sim), "lab {lab:?}, sim {sim:?}");
+    assert_eq!(who(&sim), ["n1", "n2"]);
+    for ((t_lab, n), (t_sim, _)) in lab.iter().zip(&sim) {
+        assert!((t_lab - t_sim).abs() < 0.05, "{n}: master at {t_lab:.3} s in the lab, {t_sim:.3} s in sim");
+    }
 }

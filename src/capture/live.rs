@@ -167,8 +167,10 @@ impl PacketSocket {
         sll.sll_family = libc::AF_PACKET as u16;
         sll.sll_ifindex = self.ifindex;
         sll.sll_halen = 6;
-        if frame.len() >= 6 {
+        if frame.len() >= 14 {
             sll.sll_addr[..6].copy_from_slice(&frame[..6]);
+            // The frame's EtherType, as the kernel would have parsed it.
+            sll.sll_protocol = u16::from_ne_bytes([frame[12], frame[13]]);
         }
         // SAFETY: the pointers and lengths describe `frame` and `sll`.
         let n = unsafe {

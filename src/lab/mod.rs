@@ -14,6 +14,7 @@
 
 pub mod capture;
 pub mod cleanup;
+pub mod driver;
 pub mod keepalived;
 pub mod log;
 pub mod netlink;
@@ -28,6 +29,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::capture::{live, Frame, Timestamp};
+use crate::engine::vrrp::{DaemonConfig, Daemon, Iface};
+use crate::engine::Command;
+use driver::{Driver, Order};
 use crate::scenario::conf::KeepalivedConf;
 use crate::scenario::model::{Action, IfAddr, Impl, Scenario};
 use capture::{Capture, CaptureLimits};
@@ -60,6 +64,7 @@ pub struct LabNode {
     pub addrs: Vec<IfAddr>,
     pub implementation: Impl,
     pub keepalived: Option<KeepalivedConf>,
+    ipv6: bool,
     files: Files,
     priority: Option<u8>,
 }
@@ -75,6 +80,8 @@ pub struct Lab {
     /// Daemons told to stop, not yet reaped (a stop does not hold up the
     /// events after it).
     stopping: Vec<Keepalived>,
+    /// The engine's nodes, each on its thread.
+    drivers: BTreeMap<String, Driver>,
     log: LogBook,
     t0: Instant,
     t0_wall: Timestamp,
@@ -98,6 +105,7 @@ impl Lab {
             capture: None,
             daemons: BTreeMap::new(),
             stopping: Vec::new(),
+            drivers: BTreeMap::new(),
             log: LogBook::new(t0, opts.echo_log),
             t0,
             t0_wall: live::now(),
@@ -127,6 +135,7 @@ impl Lab {
                 addrs: node.addrs.clone(),
                 implementation: node.implementation,
                 keepalived: node.keepalived.clone(),
+                ipv6: setup::wants_ipv6(node),
                 files: Files::new(dir.join(&node.name)),
                 priority: None,
             });
@@ -190,6 +199,7 @@ impl Lab {
         self.log.push(LAB, describe(action));
         match action {
             Action::Start { node } => self.start(node),
+            Action::Stop { node } if self.drivers.contains_key(node) => self.order(node, Order::Command(Command::Stop)),
             Action::Stop { node } => match self.daemons.remove(node) {
                 Some(mut d) => {
                     let sent = d.terminate();
@@ -198,16 +208,26 @@ impl Lab {
                 }
                 None => bail!("stop {node}: nothing is running there"),
             },
+            Action::Crash { node } if self.drivers.contains_key(node) => self.order(node, Order::Crash),
             Action::Crash { node } => match self.daemons.get_mut(node) {
                 Some(d) => d.crash(),
                 None => bail!("crash {node}: nothing is running there"),
             },
             Action::LinkDown { node } => self.set_link(node, false),
             Action::LinkUp { node } => self.set_link(node, true),
-            Action::BlockVrrp { node } => nft::block_vrrp(&self.node(node)?.netns),
-            Action::UnblockVrrp { node } => nft::unblock_vrrp(&self.node(node)?.netns),
+            Action::BlockVrrp { node } => {
+                let n = self.node(node)?;
+                nft::block_vrrp(&n.netns, self.vrrp_hook(n))
+            }
+            Action::UnblockVrrp { node } => {
+                let n = self.node(node)?;
+                nft::unblock_vrrp(&n.netns, self.vrrp_hook(n))
+            }
             Action::ScriptFail { node, script } => self.set_script(node, script, false),
             Action::ScriptOk { node, script } => self.set_script(node, script, true),
+            Action::SetPriority { node, priority } if self.drivers.contains_key(node) => {
+                self.order(node, Order::Command(Command::SetPriority(*priority)))
+            }
             Action::SetPriority { node, priority } => self.set_priority(node, *priority),
             Action::Partition { groups } => {
                 let ports = groups
@@ -223,8 +243,12 @@ impl Lab {
         }
     }
 
-    /// Starts the node's daemon: real keepalived for `impl = "keepalived"`.
+    /// Starts the node's daemon: real keepalived for `impl = "keepalived"`,
+    /// else the engine's, on a driver thread.
     pub fn start(&mut self, name: &str) -> anyhow::Result<()> {
+        if self.node(name)?.implementation == Impl::Engine {
+            return self.start_engine(name);
+        }
         if let Some(i) = self.stopping.iter().position(|d| d.node() == name) {
             self.stopping.swap_remove(i).stop()?;
         }
@@ -236,9 +260,6 @@ impl Lab {
         }
         let node = self.node(name)?;
         let conf = node.keepalived.as_ref().ok_or_else(|| anyhow!("start {name}: the node has no keepalived config"))?;
-        if node.implementation != Impl::Keepalived {
-            bail!("start {name}: the lab runs keepalived nodes only so far (set impl = \"keepalived\")");
-        }
         for note in node.files.write(conf, &node.interface, node.priority)? {
             self.log.push(LAB, format!("{name}: {note}"));
         }
@@ -247,15 +268,68 @@ impl Lab {
         Ok(())
     }
 
+    fn start_engine(&mut self, name: &str) -> anyhow::Result<()> {
+        if !self.drivers.contains_key(name) {
+            let node = self.node(name)?;
+            let conf = node.keepalived.as_ref().ok_or_else(|| anyhow!("start {name}: the node has no keepalived config"))?;
+            let cfg = DaemonConfig::from_conf(conf).map_err(|e| anyhow!("node {name}: {e}"))?;
+            for w in &cfg.warnings {
+                self.log.push(LAB, format!("{name}: {}: {}", w.span, w.message));
+            }
+            let iface = Iface {
+                name: node.interface.clone(),
+                mac: node.mac,
+                ipv4: node.addrs.iter().find_map(|a| match a.addr {
+                    std::net::IpAddr::V4(v4) => Some(v4),
+                    std::net::IpAddr::V6(_) => None,
+                }),
+                ipv6_ll: node.ipv6.then(|| driver::link_local(node.mac)),
+            };
+            // The scripts the engine runs are the lab's files, as for keepalived.
+            node.files.write(conf, &node.interface, None)?;
+            let setup = driver::Setup {
+                node: name.to_string(),
+                netns: node.netns.clone(),
+                interface: node.interface.clone(),
+                mac: node.mac,
+                addrs: node.addrs.clone(),
+                files: node.files.clone(),
+                t0: self.t0,
+                log: self.log.clone(),
+            };
+            let factory: driver::Factory = Box::new(move || Box::new(Daemon::new(cfg.clone(), iface.clone())));
+            self.drivers.insert(name.to_string(), Driver::spawn(setup, factory)?);
+        }
+        self.order(name, Order::Command(Command::Start))
+    }
+
+    fn order(&self, name: &str, order: Order) -> anyhow::Result<()> {
+        self.drivers.get(name).ok_or_else(|| anyhow!("{name}: nothing is running there"))?.send(order)
+    }
+
+    /// Where `block_vrrp` must drop VRRP for the node to be deaf.
+    fn vrrp_hook<'a>(&self, node: &'a LabNode) -> nft::Hook<'a> {
+        match node.implementation {
+            Impl::Keepalived => nft::Hook::Input,
+            Impl::Engine => nft::Hook::Ingress { device: &node.interface },
+        }
+    }
+
     /// The keepalived running on a node, if any.
     pub fn keepalived(&mut self, node: &str) -> Option<&mut Keepalived> {
         self.daemons.get_mut(node)
     }
 
+    /// Pulls the node's cable (its bridge port goes down): keepalived sees
+    /// its carrier go; the engine is told, as keepalived's netlink would.
     fn set_link(&mut self, name: &str, up: bool) -> anyhow::Result<()> {
         let index = self.node(name)?.port_index;
         let rtnl = self.lan_rtnl.as_mut().ok_or_else(|| anyhow!("the lab has no LAN"))?;
-        rtnl.set_up(index, up)
+        rtnl.set_up(index, up)?;
+        if self.drivers.contains_key(name) {
+            self.order(name, Order::Command(if up { Command::LinkUp } else { Command::LinkDown }))?;
+        }
+        Ok(())
     }
 
     fn set_script(&mut self, name: &str, script: &str, ok: bool) -> anyhow::Result<()> {
@@ -297,8 +371,18 @@ impl Lab {
             }
             self.stopping.push(d);
         }
+        for d in self.drivers.values() {
+            if let Err(e) = d.send(Order::Command(Command::Stop)) {
+                first_err.get_or_insert(e);
+            }
+        }
         for d in self.stopping.drain(..) {
             if let Err(e) = d.stop() {
+                first_err.get_or_insert(e);
+            }
+        }
+        while let Some((_, d)) = self.drivers.pop_first() {
+            if let Err(e) = d.join() {
                 first_err.get_or_insert(e);
             }
         }

@@ -17,22 +17,45 @@ use super::netns::Netns;
 const BLOCK_TABLE: &str = "vrrplab_block";
 const PARTITION_TABLE: &str = "vrrplab_partition";
 
+/// Where a VRRP block drops the packets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hook<'a> {
+    /// The INPUT hook, where an operator's firewall would: keepalived's raw
+    /// socket sits behind it.
+    Input,
+    /// The interface's ingress hook: the engine reads its frames from
+    /// packet sockets, which sit before INPUT but behind ingress.
+    Ingress { device: &'a str },
+}
+
 /// Drops inbound VRRP (IP protocol 112, IPv4 and IPv6) on the node.
-pub fn block_vrrp(ns: &Netns) -> anyhow::Result<()> {
-    apply(
-        ns,
-        &replace_table(
+pub fn block_vrrp(ns: &Netns, hook: Hook<'_>) -> anyhow::Result<()> {
+    let script = match hook {
+        Hook::Input => replace_table(
             "inet",
             BLOCK_TABLE,
             "    chain input {\n        type filter hook input priority -10; policy accept;\n        \
              ip protocol 112 drop\n        meta nfproto ipv6 meta l4proto 112 drop\n    }\n",
         ),
-    )
+        Hook::Ingress { device } => replace_table(
+            "netdev",
+            BLOCK_TABLE,
+            &format!(
+                "    chain ingress {{\n        type filter hook ingress device \"{device}\" priority -10; \
+                 policy accept;\n        ip protocol 112 drop\n        ip6 nexthdr 112 drop\n    }}\n"
+            ),
+        ),
+    };
+    apply(ns, &script)
 }
 
 /// Removes [`block_vrrp`]'s rules.
-pub fn unblock_vrrp(ns: &Netns) -> anyhow::Result<()> {
-    apply(ns, &delete_table("inet", BLOCK_TABLE))
+pub fn unblock_vrrp(ns: &Netns, hook: Hook<'_>) -> anyhow::Result<()> {
+    let family = match hook {
+        Hook::Input => "inet",
+        Hook::Ingress { .. } => "netdev",
+    };
+    apply(ns, &delete_table(family, BLOCK_TABLE))
 }
 
 /// Drops bridge forwarding between the ports of different groups; `groups`

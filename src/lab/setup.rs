@@ -67,9 +67,7 @@ pub fn lan(lan: &Netns) -> anyhow::Result<(Rtnl, u32)> {
 /// One node: its veth (port `port` on the bridge, `interface` in `ns`),
 /// addresses, sysctls, routes, everything up. Returns the port's index.
 pub fn node(ns: &Netns, node: &Node, interface: &str, port: &str, lan: &mut Rtnl, bridge: u32) -> anyhow::Result<u32> {
-    let has_v6 = node.addrs.iter().any(|a| a.addr.is_ipv6())
-        || node.vip_on_lo.iter().any(IpAddr::is_ipv6)
-        || node.keepalived.iter().flat_map(|c| &c.instances).flat_map(|i| &i.vips).any(|v| v.addr.is_ipv6());
+    let has_v6 = wants_ipv6(node);
     // Before the veth exists, so that its interface is born with these.
     ns.run(|| {
         ipv6(has_v6)?;
@@ -109,6 +107,14 @@ pub fn node(ns: &Netns, node: &Node, interface: &str, port: &str, lan: &mut Rtnl
     })
     .with_context(|| format!("setting up node {}", node.name))?;
     Ok(port_index)
+}
+
+/// Whether the node uses IPv6 at all (else it is turned off, so that the
+/// capture shows no router solicitations or MLD of the kernel's).
+pub fn wants_ipv6(node: &Node) -> bool {
+    node.addrs.iter().any(|a| a.addr.is_ipv6())
+        || node.vip_on_lo.iter().any(IpAddr::is_ipv6)
+        || node.keepalived.iter().flat_map(|c| &c.instances).flat_map(|i| &i.vips).any(|v| v.addr.is_ipv6())
 }
 
 /// Turns IPv6 on or off for the namespace of the calling thread, for its
