@@ -275,13 +275,16 @@ fn helper_lab_that_waits_for_a_signal() {
     lab.start("n1").unwrap();
     // A process that outlives a killed lab for sure (keepalived may die of
     // SIGPIPE at its next log line once the lab reading it is gone).
-    lab.node("n2")
+    let mut sleeper = lab
+        .node("n2")
         .unwrap()
         .netns
         .run(|| Ok(Command::new("sleep").arg("60").stdout(std::process::Stdio::null()).spawn()?))
         .unwrap();
     std::fs::write(&marker, lab.name()).unwrap();
     vrrplab::lab::sleep_until(lab.t0(), Duration::from_secs(60));
+    drop(lab);
+    sleeper.wait().unwrap();
 }
 
 /// Starts [`helper_lab_that_waits_for_a_signal`]; returns it and its lab's name.
