@@ -55,7 +55,7 @@ pub fn run(a: Args) -> anyhow::Result<Status> {
     let Some(spec) = a.scenario.as_deref() else {
         bail!("no scenario given (try `vrrplab sim --list`)");
     };
-    let mut scenario = load(spec)?;
+    let mut scenario = crate::scenario::load(spec)?;
     if let Some(d) = &a.duration {
         scenario.duration_us = parse_duration(d).with_context(|| format!("--duration {d}"))?;
     }
@@ -75,12 +75,6 @@ pub fn run(a: Args) -> anyhow::Result<Status> {
     Ok(Status::Ok)
 }
 
-fn load(spec: &str) -> anyhow::Result<Scenario> {
-    if let Some(name) = spec.strip_prefix("builtin:") {
-        return builtin::get(name).with_context(|| format!("no built-in scenario `{name}` (try `vrrplab sim --list`)"));
-    }
-    bail!("{spec}: only built-in scenarios (builtin:NAME) can be run so far")
-}
 
 fn simulate(world: &mut World, scenario: &Scenario, a: &Args) -> anyhow::Result<()> {
     if let Some(path) = &a.write {

@@ -6,7 +6,8 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
-/// A place in a config file, for errors and warnings (1-based line and column).
+/// A place in a config file, for errors and warnings (1-based line and column;
+/// line 0 means the file as a whole, e.g. when it cannot be read).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Span {
     pub file: PathBuf,
@@ -16,6 +17,9 @@ pub struct Span {
 
 impl std::fmt::Display for Span {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            return write!(f, "{}", self.file.display());
+        }
         write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
     }
 }
@@ -206,6 +210,10 @@ pub struct CheckerOpts {
     pub connect_timeout_us: Option<u64>,
     pub retry: Option<u32>,
     pub delay_before_retry_us: Option<u64>,
+    /// The checker's own `delay_loop`; `None`: the virtual server's.
+    pub delay_loop_us: Option<u64>,
+    /// Random delay before the first check, at most this long.
+    pub warmup_us: Option<u64>,
     pub alpha: bool,
     pub url_paths: Vec<String>,
     pub misc_path: Option<String>,

@@ -252,7 +252,8 @@ fn option_route(cx: &mut Cx<'_>, opt: &[u8]) -> R<bool> {
         cx.s("]");
     }
     let ptr = usize::from(get(opt, 2)?).wrapping_sub(1);
-    if ptr < 3 || (ptr + 1) & 3 != 0 || ptr > length + 1 {
+    // Wrapping as tcpdump's unsigned arithmetic does (a pointer byte of 0).
+    if ptr < 3 || ptr.wrapping_add(1) & 3 != 0 || ptr > length + 1 {
         cx.s(" [bad ptr ");
         cx.dec(get(opt, 2)?);
         cx.s("]");
@@ -434,7 +435,9 @@ pub(super) fn ipv6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
                     len = 0;
                 }
                 info.ttl = b[7];
-                return demux(cx, &b[cp..], len, nh, &info);
+                // Extension headers may claim more than was captured: the
+                // next protocol then starts past the end and prints as cut.
+                return demux(cx, b.get(cp..).unwrap_or(&[]), len, nh, &info);
             }
         }
     }

@@ -66,7 +66,10 @@ pub(super) fn print(cx: &mut Cx<'_>, b: &[u8], len: usize, ip: &IpInfo) -> R {
         // tcpdump verifies only the RFC computation: v2 over the message, v3
         // with the pseudo-header. The other variants wire::vrrp recognises
         // are "bad" here, as they are for tcpdump.
-        if Packet::new_unchecked(msg).verify_checksum(ip.src, ip.dst) != Some(ChecksumVariant::Rfc) {
+        // A claimed length shorter than the header cannot hold a valid
+        // checksum (and the view needs the header to read the version).
+        let good = Packet::new_checked(msg).ok().and_then(|p| p.verify_checksum(ip.src, ip.dst));
+        if good != Some(ChecksumVariant::Rfc) {
             let stored = get16(b, field::CHECKSUM.start)?;
             cx.s(", (bad vrrp cksum ");
             cx.hex(stored);
