@@ -283,6 +283,8 @@ fn node(n: RawNode, index: usize, src: &Src) -> Result<Node, LoadError> {
         ipvsadm,
         requests,
         gateway,
+        ip_forward: n.ip_forward,
+        iptables: n.iptables,
     })
 }
 
