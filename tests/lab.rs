@@ -205,6 +205,7 @@ fn nodes_get_ipv6_loopback_vips_sysctls_and_a_gateway() {
     rs.arp_ignore = 1;
     rs.arp_announce = 2;
     rs.gateway = Some(ip("192.0.2.1"));
+    rs.ip_forward = true;
     let scenario = Scenario { nodes: vec![rs], ..Default::default() };
     let host_announce = || std::fs::read_to_string("/proc/sys/net/ipv4/conf/all/arp_announce").unwrap();
     let host_before = host_announce();
@@ -222,6 +223,8 @@ fn nodes_get_ipv6_loopback_vips_sysctls_and_a_gateway() {
         String::from_utf8_lossy(&out.unwrap().stdout).trim().to_string()
     };
     assert_eq!(sysctl("eth0/arp_ignore"), "1");
+    let forward = Command::new("ip").args(["netns", "exec", &ns, "cat", "/proc/sys/net/ipv4/ip_forward"]).output();
+    assert_eq!(String::from_utf8_lossy(&forward.unwrap().stdout).trim(), "1");
     assert_eq!(sysctl("all/arp_announce"), "2");
     assert_eq!(host_announce(), host_before, "the host's own settings are untouched");
 }
@@ -648,5 +651,63 @@ fn the_same_scenario_in_sim_and_lab_has_the_same_masters_at_the_same_times() {
     assert_eq!(who(&sim), ["n1", "n2"]);
     for ((t_lab, n), (t_sim, _)) in lab.iter().zip(&sim) {
         assert!((t_lab - t_sim).abs() < 0.05, "{n}: master at {t_lab:.3} s in the lab, {t_sim:.3} s in sim");
+    }
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/fixtures/real/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn lab_run_writes_the_capture_and_the_log() {
+    let Some(_serial) = lab_env(true) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (pcap, log) = (dir.path().join("out.pcap"), dir.path().join("out.log"));
+    let out = Command::new(env!("CARGO_BIN_EXE_vrrplab"))
+        .args(["lab", "run", "--quiet", "--duration", "5s", &fixture("graceful_stop.toml"), "-w"])
+        .arg(&pcap)
+        .arg("--log")
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty(), "--quiet: {}", String::from_utf8_lossy(&out.stdout));
+    let mut source = vrrplab::capture::open(&pcap).unwrap();
+    let mut frames = Vec::new();
+    let mut f = Frame::default();
+    while source.next_frame(&mut f).unwrap() {
+        frames.push(f.clone());
+    }
+    let ads = adverts(&frames);
+    assert!(ads.iter().any(|(_, src, p)| *src == ip("192.0.2.11") && *p == 100), "{ads:?}");
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(log.starts_with("0.000000 lab t0 "), "{log}");
+    assert!(log.contains(" n1 (VI_1) Entering MASTER STATE\n"), "{log}");
+    // The run ended at 5 s, before the scenario's stop at 6 s.
+    assert!(!log.contains("lab stop n1\n"), "{log}");
+}
+
+#[test]
+fn lab_up_keeps_the_lab_until_its_duration_and_lab_commands_fail_cleanly() {
+    let Some(_serial) = lab_env(true) else { return };
+    let out = Command::new(env!("CARGO_BIN_EXE_vrrplab"))
+        .args(["lab", "up", "--duration", "1s", &fixture("graceful_stop.toml")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("lab up vl-") && said.contains("n1 Starting Keepalived"), "{said}");
+    let name = said.split("lab up ").nth(1).unwrap().split(':').next().unwrap().to_string();
+    assert!(!ip_netns_list().iter().any(|n| n.starts_with(&name)));
+
+    for (args, want) in [
+        (vec!["lab", "run", "/nonexistent.toml"], "nonexistent"),
+        (vec!["lab", "run", "--duration", "0s", &fixture("graceful_stop.toml")], "duration"),
+        (vec!["lab", "up", "--duration", "2h", &fixture("graceful_stop.toml")], "3600"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_vrrplab")).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want) && !err.contains("panicked"), "{args:?}: {err}");
     }
 }

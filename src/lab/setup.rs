@@ -30,6 +30,9 @@ pub fn check_scenario(scenario: &Scenario) -> anyhow::Result<()> {
         if n.mac[0] & 1 != 0 || n.mac == [0; 6] {
             bail!("node {}: {} is not a unicast MAC address", n.name, fmt_mac(n.mac));
         }
+        if !n.iptables.is_empty() {
+            bail!("node {}: the lab does not run iptables rules (iptables = [...])", n.name);
+        }
         let iface = interface_name(n);
         if iface.is_empty() || iface.len() > 15 || iface == "lo" || iface.contains(['/', ' ']) {
             bail!("node {}: interface name {iface:?} cannot be used", n.name);
@@ -98,6 +101,12 @@ pub fn node(ns: &Netns, node: &Node, interface: &str, port: &str, lan: &mut Rtnl
         for key in ["all", interface] {
             sysctl(&format!("ipv4/conf/{key}/arp_ignore"), &node.arp_ignore.to_string())?;
             sysctl(&format!("ipv4/conf/{key}/arp_announce"), &node.arp_announce.to_string())?;
+        }
+        if node.ip_forward {
+            sysctl("ipv4/ip_forward", "1")?;
+            if has_v6 {
+                sysctl("ipv6/conf/all/forwarding", "1")?;
+            }
         }
         rtnl.set_up(eth, true)?;
         if let Some(gw) = node.gateway {
