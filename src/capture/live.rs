@@ -154,6 +154,38 @@ impl PacketSocket {
         Ok(true)
     }
 
+    /// Runs a classic BPF program on the socket: frames it rejects are
+    /// dropped in the kernel. Frames queued before are drained, so that
+    /// every frame read afterwards passed the program.
+    #[cfg(feature = "libpcap")]
+    pub fn attach_filter(&mut self, program: &[libc::sock_filter]) -> anyhow::Result<()> {
+        let fprog = libc::sock_fprog {
+            len: u16::try_from(program.len()).context("BPF program too long")?,
+            filter: program.as_ptr().cast_mut(),
+        };
+        // SAFETY: `fprog` points at `program`, which outlives the call; the
+        // kernel copies the program.
+        let rc = unsafe {
+            libc::setsockopt(
+                self.fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_ATTACH_FILTER,
+                (&fprog as *const libc::sock_fprog).cast(),
+                std::mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
+            )
+        };
+        if rc < 0 {
+            return Err(std::io::Error::last_os_error()).context("attaching the BPF filter");
+        }
+        let mut scratch = Frame::default();
+        for _ in 0..100_000 {
+            if !self.recv_now(&mut scratch)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// How the last frame read reached the interface: `PACKET_HOST`,
     /// `PACKET_MULTICAST`, `PACKET_OTHERHOST` (for another MAC), ...
     pub fn pkttype(&self) -> u8 {
@@ -226,6 +258,15 @@ impl LiveSource {
         let ifindex = ifindex(iface)?;
         let socket = PacketSocket::open(ifindex, true, POLL).with_context(|| format!("capturing on {iface}"))?;
         Ok(LiveSource { socket, deadline: duration.map(|d| std::time::Instant::now() + d), stop })
+    }
+}
+
+#[cfg(feature = "libpcap")]
+impl LiveSource {
+    /// Keeps only the frames `program` accepts (see `capture::bpf`).
+    pub fn with_filter(mut self, program: &[libc::sock_filter]) -> anyhow::Result<LiveSource> {
+        self.socket.attach_filter(program)?;
+        Ok(self)
     }
 }
 

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+#[cfg(feature = "libpcap")]
+pub mod bpf;
 pub mod file;
 pub mod live;
 pub mod pcap;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 mod analyze;
 mod check;
 mod lab;
+mod live;
 mod read;
 mod sim;
 mod timeline;
@@ -40,6 +41,8 @@ pub enum Command {
     Sim(sim::Args),
     /// Run a scenario on real network namespaces, with real keepalived (root)
     Lab(lab::Args),
+    /// Print (and -w write) packets from a live interface, tcpdump-style
+    Live(live::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -51,6 +54,7 @@ pub fn main() -> ExitCode {
         Command::Check(a) => check::run(a),
         Command::Sim(a) => sim::run(a),
         Command::Lab(a) => lab::run(a),
+        Command::Live(a) => live::run(a),
     };
     match result {
         Ok(Status::Ok) => ExitCode::SUCCESS,
