@@ -65,7 +65,6 @@ pub struct Setup {
     pub netns: Netns,
     pub interface: String,
     pub mac: [u8; 6],
-    pub addrs: Vec<IfAddr>,
     pub files: Files,
     pub t0: Instant,
     pub log: LogBook,
@@ -98,10 +97,6 @@ impl Driver {
             })
             .context("starting a driver thread")?;
         Ok(Driver { node, orders: tx, wake: wake_tx, thread: Some(thread) })
-    }
-
-    pub fn node(&self) -> &str {
-        &self.node
     }
 
     /// Hands `order` to the node's thread, which acts on it at once.

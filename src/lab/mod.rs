@@ -25,7 +25,6 @@ mod setup;
 
 use anyhow::{anyhow, bail};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::capture::{live, Frame, Timestamp};
@@ -292,7 +291,6 @@ impl Lab {
                 netns: node.netns.clone(),
                 interface: node.interface.clone(),
                 mac: node.mac,
-                addrs: node.addrs.clone(),
                 files: node.files.clone(),
                 t0: self.t0,
                 log: self.log.clone(),
@@ -313,11 +311,6 @@ impl Lab {
             Impl::Keepalived => nft::Hook::Input,
             Impl::Engine => nft::Hook::Ingress { device: &node.interface },
         }
-    }
-
-    /// The keepalived running on a node, if any.
-    pub fn keepalived(&mut self, node: &str) -> Option<&mut Keepalived> {
-        self.daemons.get_mut(node)
     }
 
     /// Pulls the node's cable (its bridge port goes down): keepalived sees
@@ -389,15 +382,6 @@ impl Lab {
         first_err.map_or(Ok(()), Err)
     }
 
-    /// Time since the lab came up.
-    pub fn elapsed(&self) -> Duration {
-        self.t0.elapsed()
-    }
-
-    /// Where the lab keeps its files.
-    pub fn dir(&self) -> PathBuf {
-        cleanup::lab_dir(&self.name)
-    }
 }
 
 impl Drop for Lab {
