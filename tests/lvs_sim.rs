@@ -14,7 +14,7 @@ struct Run {
 }
 
 fn run(name: &str) -> Run {
-    let s = builtin::get(name).unwrap_or_else(|| panic!("builtin {name}"));
+    let s = builtin::get(name).unwrap_or_else(|e| panic!("builtin {name}: {e}"));
     let mut world = build(&s, None).expect("builds").world;
     world.keep_frames();
     world.run_until(s.duration_us).unwrap();

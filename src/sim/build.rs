@@ -10,6 +10,7 @@ use crate::engine::lvs::setup as lvs;
 use crate::engine::Machine;
 use crate::scenario::conf::Warning;
 use crate::scenario::model::{Action, Scenario};
+use crate::scenario::toml::default_mac;
 
 /// Every frame takes this long to cross the LAN. Not zero: a receiver's
 /// timers start after the sender's, as on a real wire, which decides who
@@ -24,13 +25,6 @@ pub struct Built {
     pub warnings: Vec<(String, Warning)>,
 }
 
-/// The MAC a node gets when the scenario leaves it out: 02:00:00:00:00:NN
-/// (locally administered), NN = position + 1.
-pub fn default_mac(index: usize) -> [u8; 6] {
-    let i = index + 1;
-    [0x02, 0, 0, 0, (i >> 8) as u8, i as u8]
-}
-
 /// Builds the world for `s`; `seed` overrides the scenario's.
 pub fn build(s: &Scenario, seed: Option<u64>) -> Result<Built, String> {
     let mut world = World::new(seed.unwrap_or(s.seed));
@@ -41,6 +35,7 @@ pub fn build(s: &Scenario, seed: Option<u64>) -> Result<Built, String> {
         if world.node_index(&n.name).is_some() {
             return Err(format!("node `{}` is defined twice", n.name));
         }
+        // A scenario built in code may leave the MAC out (all zeros).
         let mac = if n.mac == [0; 6] { default_mac(i) } else { n.mac };
         let ifname = n
             .keepalived

@@ -115,7 +115,7 @@ fn fast_v3_ipv6_and_load_sharing() {
 #[test]
 fn every_builtin_runs_and_puts_vrrp_on_the_wire() {
     for b in builtin::all() {
-        let s = b.scenario();
+        let s = b.scenario().unwrap();
         let w = run(&s, None);
         assert!(w.frames().iter().all(|f| decode(LinkType::Ethernet, &f.data).macs().is_some()));
         // The LVS scenarios without keepalived (hand-made directors) have no VRRP.
