@@ -18,4 +18,5 @@ pub mod lab;
 pub mod print;
 pub mod scenario;
 pub mod sim;
+pub mod tui;
 pub mod wire;

@@ -11,6 +11,7 @@ mod live;
 mod read;
 mod sim;
 mod timeline;
+mod tui;
 
 /// What a command concluded, as an exit code: 0 ok, 1 a check or finding
 /// threshold failed. Errors (2) travel as `anyhow::Error`.
@@ -43,6 +44,8 @@ pub enum Command {
     Lab(lab::Args),
     /// Print (and -w write) packets from a live interface, tcpdump-style
     Live(live::Args),
+    /// Terminal UI: packet list, fields, bytes, timeline, findings, replay
+    Tui(tui::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -55,6 +58,7 @@ pub fn main() -> ExitCode {
         Command::Sim(a) => sim::run(a),
         Command::Lab(a) => lab::run(a),
         Command::Live(a) => live::run(a),
+        Command::Tui(a) => tui::run(a),
     };
     match result {
         Ok(Status::Ok) => ExitCode::SUCCESS,

@@ -98,10 +98,7 @@ pub fn run(a: Args) -> anyhow::Result<Status> {
 /// The text `--print` shows: a built-in's embedded file, or the file itself.
 fn scenario_text(spec: &str) -> anyhow::Result<String> {
     if let Some(name) = spec.strip_prefix(crate::scenario::BUILTIN_PREFIX) {
-        let b = builtin::find(name)?;
-        return b.text().map(str::to_string).with_context(|| {
-            format!("{spec} is built in code, not from a scenario file; `vrrplab sim {spec}` runs it")
-        });
+        return Ok(builtin::find(name)?.text.to_string());
     }
     std::fs::read_to_string(spec).with_context(|| format!("cannot read {spec}"))
 }

@@ -116,20 +116,6 @@ impl Rtnl {
             .with_context(|| format!("setting link {index} {}", if up { "up" } else { "down" }))
     }
 
-    /// Whether a link is administratively up.
-    pub fn is_up(&mut self, index: u32) -> anyhow::Result<bool> {
-        let mut msg = LinkMessage::default();
-        msg.header.index = index;
-        let replies = self.request(RouteNetlinkMessage::GetLink(msg), NLM_F_REQUEST)?;
-        replies
-            .into_iter()
-            .find_map(|r| match r {
-                RouteNetlinkMessage::NewLink(l) => Some(l.header.flags.contains(LinkFlags::Up)),
-                _ => None,
-            })
-            .ok_or_else(|| anyhow!("no interface with index {index}"))
-    }
-
     /// Adds an address to a link. `nodad` skips IPv6 duplicate address
     /// detection, so that the address is usable at once.
     pub fn add_addr(&mut self, index: u32, addr: IfAddr, nodad: bool) -> anyhow::Result<()> {

@@ -5,7 +5,6 @@
 //! TOML scenario file ([`toml`]).
 
 pub mod builtin;
-pub mod builtin_lvs;
 pub mod conf;
 pub mod keepalived;
 pub mod model;
