@@ -4,9 +4,10 @@
 //! interface carrying the scenario's MAC and addresses; the other ends are
 //! ports (`p-<node>`) of a bridge `br0` in the LAN's own namespace
 //! (`vl-<pid>-<n>`), so nothing of the lab touches the host's network.
-//! Nodes with `impl = "keepalived"` run the real keepalived there; faults
-//! are done the real way (nftables, link down, SIGTERM, SIGKILL); the LAN
-//! is captured on the bridge with kernel timestamps.
+//! Nodes with `impl = "keepalived"` run the real keepalived there, the
+//! others the engine's VRRP daemon on a thread of their own ([`driver`]);
+//! faults are done the real way (nftables, link down, SIGTERM, SIGKILL);
+//! the LAN is captured on the bridge with kernel timestamps.
 //!
 //! A [`Lab`] removes everything it made when dropped (also on panic), the
 //! signal handler does on SIGINT/SIGTERM, and [`cleanup::down`] removes
@@ -28,12 +29,12 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::capture::{live, Frame, Timestamp};
-use crate::engine::vrrp::{DaemonConfig, Daemon, Iface};
+use crate::engine::vrrp::{Daemon, DaemonConfig, Iface};
 use crate::engine::Command;
-use driver::{Driver, Order};
 use crate::scenario::conf::KeepalivedConf;
 use crate::scenario::model::{Action, IfAddr, Impl, Scenario};
 use capture::{Capture, CaptureLimits};
+use driver::{Driver, Order};
 use keepalived::{Files, Keepalived};
 use log::{LogBook, LAB};
 use netlink::Rtnl;
@@ -46,7 +47,7 @@ pub const BRIDGE: &str = "br0";
 pub struct LabOptions {
     /// Capture the LAN from the start, within these bounds.
     pub capture: Option<CaptureLimits>,
-    /// Print each log line to stderr as it comes.
+    /// Print each log line to stdout as it comes.
     pub echo_log: bool,
 }
 
