@@ -222,3 +222,45 @@ fn a_new_master_sends_five_garps_at_once_and_five_more_five_seconds_later() {
     assert_eq!(burst(master - 0.01), 5);
     assert_eq!(burst(master + 5.0 - 0.01), 5);
 }
+
+/// `vrrplab check` on a recording: the CI assertions hold on real keepalived.
+fn check(case: &str, expects: &[&str]) -> (Option<i32>, String) {
+    let pcap = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/real/{case}.pcap"));
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_vrrplab"));
+    cmd.arg("check").arg(&pcap);
+    for e in expects {
+        cmd.args(["--expect", e]);
+    }
+    let out = cmd.output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn vrrplab_check_passes_on_the_recordings_what_keepalived_did() {
+    let cases: [(&str, &[&str]); 6] = [
+        (
+            "graceful_stop",
+            &[
+                "master vrid=51 initial=192.0.2.11",
+                "failover vrid=51 to=192.0.2.12 within=1s",
+                "garp-after-takeover within=1s count>=5",
+                "no-split-brain",
+                "final-master vrid=51 is=192.0.2.12",
+            ],
+        ),
+        ("crash", &["failover vrid=51 to=192.0.2.12 within=4s", "no-split-brain"]),
+        ("nopreempt", &["failover vrid=51 to=192.0.2.12 within=1s", "final-master vrid=51 is=192.0.2.12"]),
+        // n2 yields silently 3 s before the end, less than a
+        // Master_Down_Interval: from the wire it may still be master.
+        ("split_brain_both", &["split-brain vrid=51"]),
+        ("split_brain_one_way", &["split-brain vrid=51"]),
+        ("auth_mismatch", &["split-brain vrid=51"]),
+    ];
+    for (case, expects) in cases {
+        let (code, out) = check(case, expects);
+        assert_eq!(code, Some(0), "{case}: {out}");
+    }
+    // And fails when the recording says otherwise: a crash takes longer than 3 s.
+    let (code, out) = check("crash", &["failover vrid=51 to=192.0.2.12 within=3s"]);
+    assert_eq!(code, Some(1), "{out}");
+}
