@@ -286,8 +286,12 @@ impl Node {
                 if !accept {
                     self.lab_says(format!("no_accept is not enforced for {addr}"));
                 }
-                self.rtnl.add_addr(self.ifindex, IfAddr { addr, prefix }, true)?;
-                self.vips.insert(addr, prefix);
+                // A crashed daemon leaves its VIPs behind, as keepalived
+                // killed outright does; its successor finds them there.
+                if !self.vips.contains_key(&addr) {
+                    self.rtnl.add_addr(self.ifindex, IfAddr { addr, prefix }, true)?;
+                    self.vips.insert(addr, prefix);
+                }
             }
             Note::DelAddr { addr } => {
                 if let Some(prefix) = self.vips.remove(&addr) {

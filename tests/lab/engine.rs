@@ -110,3 +110,27 @@ fn the_same_scenario_in_sim_and_lab_has_the_same_masters_at_the_same_times() {
         assert!((t_lab - t_sim).abs() < 0.05, "{n}: master at {t_lab:.3} s in the lab, {t_sim:.3} s in sim");
     }
 }
+
+#[test]
+fn an_engine_crash_leaves_its_vip_and_a_restart_takes_it_up_again() {
+    let Some(_serial) = lab_env(false) else { return };
+    let scenario = Scenario {
+        nodes: vec![engine_node("n1", "192.0.2.11/24", 1, InitialState::Master, 100)],
+        ..Default::default()
+    };
+    let mut lab = Lab::up(&scenario, &LabOptions::default()).unwrap();
+    let t0 = lab.t0();
+    lab.start("n1").unwrap();
+    assert!(vrrplab::lab::sleep_until(t0, Duration::from_millis(4000)));
+    assert!(has_vip(&lab, "n1"), "master after Master_Down_Interval");
+    lab.apply(&Action::Crash { node: "n1".into() }).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(has_vip(&lab, "n1"), "a crash removes nothing");
+    lab.apply(&Action::Start { node: "n1".into() }).unwrap();
+    assert!(vrrplab::lab::sleep_until(t0, Duration::from_millis(8500)));
+    assert!(has_vip(&lab, "n1"));
+    let log = lab.log().lines();
+    let masters = log.iter().filter(|l| l.node == "n1" && l.text == "(VI_1) Entering MASTER STATE").count();
+    assert_eq!(masters, 2, "{log:#?}");
+    assert!(!log.iter().any(|l| l.node == "n1" && l.text.starts_with("lab: ")), "the driver complained: {log:#?}");
+}
