@@ -1,6 +1,6 @@
 //! Every namespace the lab makes is removed: by the [`Lab`](super::Lab)'s
-//! `Drop` on return or panic, by the signal handler here on SIGINT/SIGTERM,
-//! and by [`down`] for what a killed process left behind.
+//! `Drop` on return or panic, by the forced exit on SIGINT/SIGTERM, and by
+//! [`down`] for what a killed process left behind.
 //!
 //! Lab names carry the creating process's id (`vl-<pid>-<n>`), so `down`
 //! can tell leftovers (their process is gone) from labs still running.
@@ -25,8 +25,8 @@ struct Registry {
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry { labs: Vec::new(), exiting: false });
 
-/// The forced exit's hook: removes every registered lab; the registry stays
-/// locked so that no new namespace is made meanwhile.
+/// The forced exit's hook: removes every registered lab, and from then on
+/// refuses to make new namespaces.
 fn remove_all() {
     let mut reg = lock();
     reg.exiting = true;
