@@ -29,4 +29,9 @@ fn bad_inputs_are_errors() {
     tui(&[]).code(2);
     tui(&[STORY, "--sim", "builtin:election"]).code(2);
     tui(&[STORY, "--theme", "purple"]).code(2);
+    // -i takes the live path: an interface that does not exist is named.
+    let a = tui(&["-i", "vl-nosuchif0"]).code(2);
+    assert!(stderr(&a).contains("vl-nosuchif0"), "{}", stderr(&a));
+    tui(&["-i", "lo", "--sim", "builtin:election"]).code(2);
+    tui(&[STORY, "-i", "lo"]).code(2);
 }

@@ -1,15 +1,23 @@
-//! `vrrplab tui FILE | --sim SCENARIO`: the terminal UI (see [`crate::tui`]).
+//! `vrrplab tui FILE | -i IFACE | --sim SCENARIO`: the terminal UI (see [`crate::tui`]).
 
 use super::Status;
+use crate::capture::live::LiveSource;
 use crate::filter::Filter;
-use crate::tui::{self, App, Feed, FileFeed, SimFeed, Theme, ThemeName};
+use crate::tui::{self, App, Feed, FileFeed, SimFeed, Theme, ThemeName, ThreadFeed};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set when the UI has quit, so that the capture thread stops reading.
+static QUIT: AtomicBool = AtomicBool::new(false);
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// A capture file (pcap or pcapng)
-    #[arg(value_name = "FILE", required_unless_present = "sim", conflicts_with = "sim")]
+    #[arg(value_name = "FILE", required_unless_present_any = ["sim", "interface"], conflicts_with_all = ["sim", "interface"])]
     pub file: Option<PathBuf>,
+    /// Capture live from this interface instead (AF_PACKET; needs root or CAP_NET_RAW)
+    #[arg(short = 'i', long = "interface", value_name = "IFACE", conflicts_with = "sim")]
+    pub interface: Option<String>,
     /// Run a scenario in the simulator instead, step by step (builtin:NAME; see `vrrplab sim --list`)
     #[arg(long, value_name = "SCENARIO")]
     pub sim: Option<String>,
@@ -33,7 +41,13 @@ pub fn run(a: Args) -> anyhow::Result<Status> {
             (Box::new(feed), warnings)
         }
         (None, Some(file)) => (Box::new(FileFeed::open(file)?), vec![]),
-        (None, None) => anyhow::bail!("give a capture FILE or --sim SCENARIO"),
+        (None, None) => match &a.interface {
+            Some(iface) => {
+                let source = LiveSource::open(iface, None, || QUIT.load(Ordering::Relaxed))?;
+                (Box::new(ThreadFeed::spawn(format!("live {iface}"), Box::new(source))), vec![])
+            }
+            None => anyhow::bail!("give a capture FILE, -i IFACE or --sim SCENARIO"),
+        },
     };
     let mut app = App::new(feed, Theme::new(a.theme));
     app.filter.set(filter);
@@ -43,6 +57,8 @@ pub fn run(a: Args) -> anyhow::Result<Status> {
     if app.is_simulation() {
         app.start_playing(std::time::Instant::now());
     }
-    tui::run(app)?;
+    let result = tui::run(app);
+    QUIT.store(true, Ordering::Relaxed);
+    result?;
     Ok(Status::Ok)
 }

@@ -483,6 +483,7 @@ fn demux(cx: &mut Cx<'_>, payload: &[u8], length: usize, nh: u8, info: &IpInfo<'
             cx.invalid();
             Ok(())
         }
+        2 if v4 => super::igmp::print(cx, payload, length),
         112 => vrrp::print(cx, payload, length, info),
         4 => ipv4(cx, payload, length),
         41 => ipv6(cx, payload, length),

@@ -14,6 +14,7 @@ use super::{FrameView, Numbers, Printer};
 use crate::capture::{file::MAX_CAPLEN, Frame};
 
 mod arp;
+mod igmp;
 mod ip;
 mod link;
 mod transport;
