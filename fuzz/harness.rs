@@ -131,7 +131,7 @@ pub fn capture_file(data: &[u8]) {
         return;
     };
     let mut frame = Frame::default();
-    for _ in 0..10_000 {
+    for _ in 0..1_000 {
         match source.next_frame(&mut frame) {
             Ok(true) => print_all(
                 Options {
