@@ -130,17 +130,32 @@ pub fn capture_file(data: &[u8]) {
     let Ok(mut source) = capture::open(file.path()) else {
         return;
     };
+    // The readers are this target's subject (the printers are `packet`'s):
+    // every printer on the first frames, the tcpdump line on the rest.
     let mut frame = Frame::default();
-    for _ in 0..1_000 {
+    let mut line = Tcpdump::new(Options {
+        verbose: 1,
+        ..Options::default()
+    });
+    let mut out = Vec::new();
+    for n in 1..=1_000u64 {
         match source.next_frame(&mut frame) {
-            Ok(true) => print_all(
-                Options {
-                    verbose: 1,
-                    ..Options::default()
-                },
-                &frame,
-                &decode(frame.linktype, &frame.data),
-            ),
+            Ok(true) => {
+                let decoded = decode(frame.linktype, &frame.data);
+                if n <= 8 {
+                    print_all(Options::default(), &frame, &decoded);
+                }
+                out.clear();
+                line.print(
+                    Numbers {
+                        printed: n,
+                        in_file: n,
+                    },
+                    &frame,
+                    &decoded,
+                    &mut out,
+                );
+            }
             _ => break,
         }
     }
