@@ -13,7 +13,7 @@ use vrrplab::filter::Filter;
 use vrrplab::print::json::Json;
 use vrrplab::print::time::TimeFormat;
 use vrrplab::print::tree::TreePrinter;
-use vrrplab::print::{Compat, Numbers, Options, Printer, Tcpdump};
+use vrrplab::print::{Compat, FrameView, Numbers, Options, Printer, Tcpdump};
 use vrrplab::wire::{arp, decode::decode, vrrp};
 
 /// keepalived.conf text → `KeepalivedConf` or an error, never a panic.
@@ -50,8 +50,9 @@ fn wire(bytes: &[u8]) {
 
 /// Every printer of `vrrplab read` on one frame: the tcpdump line (with
 /// `opts`), the `-V` tree and `--json`, twice (deltas, JSON separators).
-fn print_all(opts: Options, frame: &Frame, decoded: &vrrplab::wire::decode::Decoded<'_>) {
+fn print_all(opts: Options, frame: &Frame) {
     let mut out = Vec::new();
+    let view = FrameView::new(frame);
     let mut printers: [Box<dyn Printer>; 3] = [
         Box::new(Tcpdump::new(opts)),
         Box::new(TreePrinter),
@@ -64,8 +65,7 @@ fn print_all(opts: Options, frame: &Frame, decoded: &vrrplab::wire::decode::Deco
                     printed: n,
                     in_file: n,
                 },
-                frame,
-                decoded,
+                &view,
                 &mut out,
             );
         }
@@ -112,7 +112,7 @@ pub fn packet(data: &[u8]) {
         interface: 0,
         data: bytes.to_vec(),
     };
-    print_all(opts, &frame, &decoded);
+    print_all(opts, &frame);
 }
 
 /// Arbitrary bytes as a capture file: the pcap / pcapng readers (through
@@ -141,9 +141,8 @@ pub fn capture_file(data: &[u8]) {
     for n in 1..=1_000u64 {
         match source.next_frame(&mut frame) {
             Ok(true) => {
-                let decoded = decode(frame.linktype, &frame.data);
                 if n <= 8 {
-                    print_all(Options::default(), &frame, &decoded);
+                    print_all(Options::default(), &frame);
                 }
                 out.clear();
                 line.print(
@@ -151,8 +150,7 @@ pub fn capture_file(data: &[u8]) {
                         printed: n,
                         in_file: n,
                     },
-                    &frame,
-                    &decoded,
+                    &FrameView::new(&frame),
                     &mut out,
                 );
             }

@@ -16,4 +16,5 @@ pub mod filter;
 pub mod print;
 pub mod scenario;
 pub mod sim;
+pub mod tui;
 pub mod wire;

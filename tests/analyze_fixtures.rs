@@ -180,3 +180,52 @@ fn timeline_json_follows_the_contract() {
     assert_eq!(e["version"], 2);
     assert_eq!(e["mac"], "02:00:00:00:00:02");
 }
+
+fn finding<'a>(r: &'a Report, kind: &str) -> Option<&'a vrrplab::analyze::report::Finding> {
+    r.findings.iter().find(|f| f.kind == kind)
+}
+
+#[test]
+fn lvs_forwarding_methods_are_recognised() {
+    // lvs-tun's director weighs rs1 2 and rs2 1 (wrr): the fit must see it.
+    for (name, kind, director, fit) in [
+        ("lvs-dr", "lvs_dr", "02:00:00:00:00:10", "rr"),
+        ("lvs-nat", "lvs_nat", "02:00:00:00:00:10", "rr"),
+        ("lvs-tun", "lvs_tun", "02:00:00:00:00:10", "wrr"),
+    ] {
+        let r = report(&format!("sim/{name}.pcap"));
+        let f = finding(&r, kind).unwrap_or_else(|| panic!("{name}: no {kind} in {:?}", kinds(&r)));
+        assert_eq!(f.data["director"], director, "{name}");
+        assert_eq!(f.data["vip"], "192.0.2.100");
+        assert!(f.data["scheduler_fit"].as_str().unwrap().starts_with(fit), "{name}: {f:?}");
+        for other in ["lvs_dr", "lvs_nat", "lvs_tun"].iter().filter(|k| **k != kind) {
+            assert!(finding(&r, other).is_none(), "{name} is not {other}");
+        }
+        assert!(finding(&r, "lvs_loop").is_none(), "{name}");
+    }
+}
+
+#[test]
+fn lvs_two_box_loop_and_its_fixes() {
+    let lp = report("sim/lvs-two-box-loop.pcap");
+    let f = finding(&lp, "lvs_loop").expect("the loop");
+    assert!(f.message.contains("02:00:00:00:00:1f") && f.message.contains("02:00:00:00:00:20"), "{f:?}");
+    for fixed in ["lvs-two-box-fwmark", "lvs-two-box-bypass"] {
+        let r = report(&format!("sim/{fixed}.pcap"));
+        assert!(finding(&r, "lvs_loop").is_none(), "{fixed}");
+        assert!(finding(&r, "lvs_dr").is_some(), "{fixed}");
+    }
+}
+
+#[test]
+fn lvs_real_server_answering_arp_for_the_vip() {
+    let r = report("sim/lvs-dr-arp-unset.pcap");
+    let f = finding(&r, "arp_conflict").expect("two MACs for the VIP");
+    assert_eq!(f.data["address"], "192.0.2.100");
+    assert!(f.cause.as_deref().unwrap().contains("arp_ignore"));
+    // With arp_ignore set, only the director answers.
+    assert!(finding(&report("sim/lvs-dr.pcap"), "arp_conflict").is_none());
+    // A keepalived director taking the VIP over is a failover, not a conflict.
+    let fo = report("sim/lvs-failover.pcap");
+    assert!(finding(&fo, "vip_answered_by_other").is_none(), "{:?}", kinds(&fo));
+}

@@ -49,6 +49,8 @@ vrrp_instance VI_1 {
 }
 """
 ipvsadm = ["-A -t 192.0.2.100:80 -s rr", "ipvsadm -a -t 192.0.2.100:80 -r 192.0.2.21:80 -g"]
+ip_forward = true
+iptables = ["-t mangle -A PREROUTING -d 192.0.2.100 -p tcp --dport 80 -j MARK --set-mark 1"]
 
 [[node]]
 name = "rs1"
@@ -122,6 +124,8 @@ action = "heal"
         n2.keepalived.as_ref().unwrap().instances[0].priority,
         Some(90)
     );
+    assert!(n2.ip_forward);
+    assert_eq!(n2.iptables.len(), 1);
     assert_eq!(
         n2.ipvsadm,
         [
@@ -138,6 +142,7 @@ action = "heal"
         ["192.0.2.100".parse::<std::net::IpAddr>().unwrap()]
     );
     assert_eq!(rs1.gateway, Some("192.0.2.1".parse().unwrap()));
+    assert!(!rs1.ip_forward && rs1.iptables.is_empty());
     assert_eq!(rs1.mac, [2, 0, 0, 0, 0, 3]);
     let r = c.requests.as_ref().unwrap();
     assert_eq!(

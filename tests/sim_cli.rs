@@ -156,3 +156,46 @@ fn the_analyzer_reads_the_same_masters_from_the_capture() {
         }
     }
 }
+
+#[test]
+fn keepalived_files_and_node_addresses() {
+    // The first article's two configs, as an operator would try them.
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds");
+    let conf = |f: &str| format!("{}", seeds.join(f).display());
+    let a = sim(&[
+        "--keepalived",
+        &format!("n1={}", conf("lvs-packet-node1.conf")),
+        "--keepalived",
+        &format!("n2={}", conf("lvs-packet-node2.conf")),
+        "--node",
+        "n1=192.168.30.111/24",
+        "--node",
+        "n2=192.168.30.112/24,02:00:00:00:00:22",
+        "--duration",
+        "10s",
+        "--log",
+    ])
+    .success();
+    let out = stdout(&a);
+    assert!(out.contains("00:00:03.609375 n1 Keepalived_vrrp: (VI_1) Entering MASTER STATE"), "{out}");
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("lvs-packet-node1.conf:"), "warnings name the file: {err}");
+    let a = sim(&["--keepalived", &format!("n1={}", conf("lvs-packet-node1.conf")), "--node", "n2=192.0.2.12/24"]).code(2);
+    assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("give node `n1` its address with --node n1=IP/PREFIX"));
+    sim(&["--keepalived", "n1=/nonexistent.conf", "--node", "n1=192.0.2.11/24"]).code(2);
+    sim(&["--keepalived", "n1", "--node", "n1=192.0.2.11/24"]).code(2);
+    sim(&["--keepalived", &format!("n1={}", conf("lvs-packet-node1.conf")), "--node", "n1=192.0.2.11/40"]).code(2);
+}
+
+#[test]
+fn a_printed_builtin_runs_from_a_file() {
+    let a = sim(&["--print", "builtin:master-stop"]).success();
+    let text = stdout(&a);
+    assert!(text.contains("keepalived_conf = \"\"\"") && text.contains("vrrp_instance VI_1 {"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.toml");
+    std::fs::write(&path, text.replace("at = \"10s\"", "at = \"12s\"")).unwrap();
+    let a = sim(&[path.to_str().unwrap()]).success();
+    assert!(stdout(&a).contains("12.687501 -> end"), "{}", stdout(&a));
+    sim(&["--print", "builtin:nope"]).code(2);
+}

@@ -206,7 +206,7 @@ impl ArpTracker {
                         mac_str(&old),
                         mac_str(&mac)
                     ),
-                    cause: Some("two hosts configured with the same address, or an ARP spoofer".into()),
+                    cause: Some("two hosts answer for one address: an LVS-DR real server holding the VIP on lo without arp_ignore=1 / arp_announce=2, a duplicate address, or an ARP spoofer".into()),
                     data: json!({"address": ip.to_string(), "macs": [mac_str(&old), mac_str(&mac)]})
                         .as_object()
                         .cloned()
@@ -358,7 +358,7 @@ impl ArpTracker {
         let mut out = Vec::new();
         for (mac, frame, ts) in answers
             .into_iter()
-            .filter(|(m, _, _)| *m != director && !is_vmac(m))
+            .filter(|(m, _, _)| *m != director && !is_vmac(m) && !self.router_macs.contains(m))
         {
             if !self.reported.insert(("vip_answered_by_other", v4, mac)) {
                 continue;

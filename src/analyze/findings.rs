@@ -65,7 +65,7 @@ pub fn failover(t: &Takeover) -> Option<Finding> {
                 ts: secs(t.ts),
                 vrid: Some(t.key.vrid),
                 family: Some(t.key.family),
-                frames: vec![t.frame],
+                frames: t.trigger_frame.into_iter().chain([t.frame]).collect(),
                 message: format!(
                     "VRID {}: {} took over from {prev} {how}{took}{exp}",
                     t.key.vrid, t.router

@@ -1,25 +1,32 @@
 //! LVS forwarding seen on the wire. A capture on the LAN of an LVS director
-//! sees each client packet twice: once on its way to the director, once
-//! forwarded. How the second copy differs tells the method:
+//! sees each client packet more than once: on its way to the director, then
+//! forwarded. What tells a director from a router is that the director holds
+//! the destination address (it answered ARP for the VIP) and still sends the
+//! packet on; how the copy differs tells the method:
 //!
 //! - DR: the same IP packet, only the Ethernet addresses changed (the
 //!   director's MAC is now the source, a real server's the destination);
 //! - NAT: the destination address (and port) rewritten to a real server;
 //! - TUN: the packet wrapped in IP-in-IP to a real server.
 //!
-//! A packet that keeps bouncing between two directors is the two-box LVS loop.
+//! A packet that comes back to a box it already passed is the two-box LVS
+//! loop. Who holds an address is learnt from ARP in the same capture, so a
+//! capture that starts after the ARP caches filled shows no forwarding.
 
 use super::report::{Finding, FrameNo, Severity};
 use super::{mac_str, secs, Micros};
 use crate::capture::LinkType;
 use crate::wire::decode::{decode, Decoded};
+use rustc_hash::FxHashMap;
 use serde_json::{json, Map};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 const MAX_TRACKED: usize = 1 << 16;
-/// A forwarded copy follows its original within this time.
+/// Copies of one packet follow each other within this time.
 const FORWARD_US: Micros = 1_000_000;
+/// Hops remembered per packet.
+const MAX_HOPS: usize = 8;
 
 /// Identifies one client packet across its copies: the client's address
 /// and port, the IP id and the TCP sequence number (or UDP length).
@@ -32,16 +39,23 @@ struct PacketId {
     seq: u32,
 }
 
+/// One Ethernet hop of a packet.
+#[derive(Debug, Clone, Copy)]
+struct Hop {
+    from: [u8; 6],
+    to: [u8; 6],
+    dst: IpAddr,
+    dport: u16,
+}
+
 #[derive(Debug, Clone)]
 struct Sighting {
     frame: FrameNo,
     ts: Micros,
-    eth_src: [u8; 6],
-    eth_dst: [u8; 6],
-    dst: IpAddr,
-    dport: u16,
-    hops: u8,
     syn: bool,
+    hops: Vec<Hop>,
+    /// Whether a director's pick was already counted for this packet.
+    picked: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -62,19 +76,21 @@ struct Service {
     first_ts: Micros,
 }
 
-#[derive(Debug, Default)]
-pub struct LvsTracker {
-    seen: HashMap<PacketId, Sighting>,
-    services: BTreeMap<(Method, IpAddr, u16), Service>,
-    loops: BTreeMap<([u8; 6], [u8; 6]), Bounces>,
-}
-
-/// Extra hops of packets between two directors.
+/// Extra hops of packets between two boxes.
 #[derive(Debug, Default)]
 struct Bounces {
     hops: u64,
     frames: Vec<FrameNo>,
     first_ts: Micros,
+}
+
+#[derive(Debug, Default)]
+pub struct LvsTracker {
+    seen: FxHashMap<PacketId, Sighting>,
+    /// Every MAC that claimed each address in ARP.
+    holders: FxHashMap<IpAddr, Vec<[u8; 6]>>,
+    services: BTreeMap<(Method, IpAddr, u16), Service>,
+    loops: BTreeMap<([u8; 6], [u8; 6]), Bounces>,
 }
 
 struct L4 {
@@ -93,134 +109,87 @@ fn l4(proto: u8, p: &[u8]) -> Option<L4> {
             seq: u32::from_be_bytes([p[4], p[5], p[6], p[7]]),
             syn: p[13] & 0x12 == 0x02,
         }),
-        17 if p.len() >= 8 => Some(L4 {
-            sport: port(0)?,
-            dport: port(2)?,
-            seq: u32::from(port(4)?),
-            syn: true,
-        }),
+        17 if p.len() >= 8 => Some(L4 { sport: port(0)?, dport: port(2)?, seq: u32::from(port(4)?), syn: true }),
         _ => None,
     }
 }
 
 impl LvsTracker {
+    /// An ARP sender claims `ip` for `mac`.
+    pub fn holds(&mut self, ip: IpAddr, mac: [u8; 6]) {
+        let list = self.holders.entry(ip).or_default();
+        if !list.contains(&mac) && list.len() < 8 {
+            list.push(mac);
+        }
+    }
+
+    fn is_holder(&self, ip: IpAddr, mac: [u8; 6]) -> bool {
+        self.holders.get(&ip).is_some_and(|l| l.contains(&mac))
+    }
+
     pub fn ip(&mut self, no: FrameNo, ts: Micros, d: &Decoded) {
         let Some(ip) = d.ip() else { return };
-        let Some((eth_src, eth_dst)) = d.macs() else {
-            return;
-        };
+        let Some((from, to)) = d.macs() else { return };
         if ip.proto == 4 {
-            // IP-in-IP: the inner packet is a client packet tunnelled to ip.dst.
-            let inner = decode(LinkType::Raw, ip.payload);
-            if let Some(iip) = inner.ip() {
-                if let Some(t) = l4(iip.proto, iip.payload) {
-                    let id = PacketId {
-                        src: iip.src,
-                        sport: t.sport,
-                        ipid: ipid(iip.header),
-                        proto: iip.proto,
-                        seq: t.seq,
-                    };
-                    if let Some(first) = self.seen.get(&id).cloned() {
-                        self.forwarded(
-                            Method::Tun,
-                            &first,
-                            no,
-                            eth_src,
-                            ip.dst.to_string(),
-                            iip.dst,
-                            t.dport,
-                        );
-                    }
-                }
-            }
+            self.tunnelled(no, from, ip.dst, ip.payload);
             return;
         }
-        let Some(t) = l4(ip.proto, ip.payload) else {
+        let Some(t) = l4(ip.proto, ip.payload) else { return };
+        let id = PacketId { src: ip.src, sport: t.sport, ipid: ipid(ip.header), proto: ip.proto, seq: t.seq };
+        let hop = Hop { from, to, dst: ip.dst, dport: t.dport };
+        let Some(s) = self.seen.get(&id).filter(|s| ts - s.ts <= FORWARD_US).cloned() else {
+            if self.seen.len() >= MAX_TRACKED {
+                self.seen.clear();
+            }
+            self.seen.insert(id, Sighting { frame: no, ts, syn: t.syn, hops: vec![hop], picked: false });
             return;
         };
-        let id = PacketId {
-            src: ip.src,
-            sport: t.sport,
-            ipid: ipid(ip.header),
-            proto: ip.proto,
-            seq: t.seq,
-        };
-        match self.seen.get(&id).cloned() {
-            Some(first) if ts - first.ts <= FORWARD_US && eth_dst != first.eth_dst => {
-                if first.dst == ip.dst && first.dport == t.dport {
-                    if eth_src == first.eth_dst {
-                        let hops = first.hops + 1;
-                        if hops >= 2 {
-                            self.bounce(first.eth_dst, eth_dst, no, ts);
-                        }
-                        self.forwarded(
-                            Method::Dr,
-                            &first,
-                            no,
-                            eth_src,
-                            mac_str(&eth_dst),
-                            ip.dst,
-                            t.dport,
-                        );
-                        if let Some(s) = self.seen.get_mut(&id) {
-                            s.eth_src = eth_src;
-                            s.eth_dst = eth_dst;
-                            s.hops = hops;
-                            s.ts = ts;
-                        }
-                    }
-                } else {
-                    self.forwarded(
-                        Method::Nat,
-                        &first,
-                        no,
-                        eth_src,
-                        ip.dst.to_string(),
-                        first.dst,
-                        first.dport,
-                    );
-                }
+        let Some(prev) = s.hops.last().copied() else { return };
+        if from != prev.to {
+            return;
+        }
+        let by_director = self.is_holder(prev.dst, from);
+        if s.hops.iter().any(|h| h.from == to) {
+            self.bounce(from, to, no, ts);
+        } else if by_director && hop.dst == prev.dst {
+            self.forwarded(Method::Dr, &s, no, from, mac_str(&to), prev.dst, prev.dport);
+        } else if by_director {
+            self.forwarded(Method::Nat, &s, no, from, hop.dst.to_string(), prev.dst, prev.dport);
+        }
+        if let Some(e) = self.seen.get_mut(&id) {
+            e.picked |= by_director;
+            e.ts = ts;
+            if e.hops.len() < MAX_HOPS {
+                e.hops.push(hop);
             }
-            _ => {
-                if self.seen.len() >= MAX_TRACKED {
-                    self.seen.clear();
+        }
+    }
+
+    /// IP-in-IP from the box that holds the inner destination: LVS-TUN.
+    fn tunnelled(&mut self, no: FrameNo, from: [u8; 6], rip: IpAddr, inner: &[u8]) {
+        let inner = decode(LinkType::Raw, inner);
+        let Some(iip) = inner.ip() else { return };
+        let Some(t) = l4(iip.proto, iip.payload) else { return };
+        let id = PacketId { src: iip.src, sport: t.sport, ipid: ipid(iip.header), proto: iip.proto, seq: t.seq };
+        if let Some(s) = self.seen.get(&id).cloned() {
+            if self.is_holder(iip.dst, from) {
+                self.forwarded(Method::Tun, &s, no, from, rip.to_string(), iip.dst, t.dport);
+                if let Some(e) = self.seen.get_mut(&id) {
+                    e.picked = true;
                 }
-                self.seen.insert(
-                    id,
-                    Sighting {
-                        frame: no,
-                        ts,
-                        eth_src,
-                        eth_dst,
-                        dst: ip.dst,
-                        dport: t.dport,
-                        hops: 0,
-                        syn: t.syn,
-                    },
-                );
             }
         }
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn forwarded(
-        &mut self,
-        m: Method,
-        first: &Sighting,
-        no: FrameNo,
-        director: [u8; 6],
-        rs: String,
-        vip: IpAddr,
-        vport: u16,
-    ) {
+    fn forwarded(&mut self, m: Method, first: &Sighting, no: FrameNo, director: [u8; 6], rs: String, vip: IpAddr, vport: u16) {
         let s = self.services.entry((m, vip, vport)).or_default();
         if s.packets == 0 {
             s.first_ts = first.ts;
         }
         s.director.get_or_insert(director);
         s.packets += 1;
-        if first.syn && s.picks.len() < 100_000 && first.hops == 0 {
+        if first.syn && !first.picked && s.picks.len() < 100_000 {
             s.picks.push(rs);
         }
         if s.frames.len() < 6 {

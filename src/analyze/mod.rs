@@ -59,6 +59,11 @@ impl Analyzer {
             self.vrrp(no, ts, frame.interface, &d, ip, bytes);
         } else if let Some(bytes) = d.arp() {
             self.arp.arp(no, ts, &d, bytes, &self.elections);
+            if let Some(a) = crate::wire::arp::Packet::new_checked(bytes).ok().and_then(|p| p.ether_ipv4()) {
+                if !a.spa.is_unspecified() {
+                    self.lvs.holds(std::net::IpAddr::V4(a.spa), a.sha);
+                }
+            }
         } else if d.ip().is_some() {
             self.lvs.ip(no, ts, &d);
         }

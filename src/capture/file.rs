@@ -16,7 +16,7 @@ use std::path::Path;
 /// means a hostile length never turns into a large allocation.
 pub const MAX_CAPLEN: u32 = 262_144;
 
-const READ_BUFFER: usize = 1 << 20;
+const READ_BUFFER: usize = 128 << 10;
 
 /// Why a capture file cannot be read further, and where.
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +93,18 @@ impl Input {
         }
         self.pos += got as u64;
         Ok(got)
+    }
+
+    /// The next `n` bytes when they are already buffered (consumed by
+    /// [`Input::consume`]): lets a reader parse a record in place.
+    pub fn peek(&mut self, n: usize) -> anyhow::Result<Option<&[u8]>> {
+        let avail = self.r.fill_buf().map_err(|e| io_error(&self.name, self.pos, e))?;
+        Ok(avail.get(..n))
+    }
+
+    pub fn consume(&mut self, n: usize) {
+        self.r.consume(n);
+        self.pos += n as u64;
     }
 
     /// Replaces `v`'s content with the next `n` bytes (fewer at the end of

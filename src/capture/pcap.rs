@@ -101,8 +101,43 @@ pub(crate) fn read_u16(b: &[u8], big_endian: bool) -> u16 {
     }
 }
 
+impl PcapReader {
+    /// The common case, parsed in place: a plain record, within the snap
+    /// length, whose header and data are already in the read buffer.
+    /// Returns false (having read nothing) otherwise.
+    fn buffered_record(&mut self, frame: &mut Frame) -> anyhow::Result<bool> {
+        if self.extra != 0 || self.lengths != Lengths::Normal {
+            return Ok(false);
+        }
+        let (be, nanos, snaplen) = (self.big_endian, self.nanos, self.snaplen);
+        let Some(h) = self.input.peek(RECORD_HEADER_LEN)? else { return Ok(false) };
+        let caplen = read_u32(&h[8..12], be);
+        if caplen > snaplen {
+            return Ok(false);
+        }
+        let (secs, frac, orig_len) = (read_u32(&h[0..4], be) as i32, read_u32(&h[4..8], be), read_u32(&h[12..16], be));
+        let (per_sec, scale) = if nanos { (1_000_000_000, 1) } else { (1_000_000, 1000) };
+        if frac >= per_sec {
+            return Ok(false);
+        }
+        let total = RECORD_HEADER_LEN + caplen as usize;
+        let Some(record) = self.input.peek(total)? else { return Ok(false) };
+        frame.data.clear();
+        frame.data.extend_from_slice(&record[RECORD_HEADER_LEN..]);
+        self.input.consume(total);
+        frame.ts = Timestamp::new(i64::from(secs), frac * scale);
+        frame.orig_len = orig_len;
+        frame.linktype = self.linktype;
+        frame.interface = 0;
+        Ok(true)
+    }
+}
+
 impl Source for PcapReader {
     fn next_frame(&mut self, frame: &mut Frame) -> anyhow::Result<bool> {
+        if self.buffered_record(frame)? {
+            return Ok(true);
+        }
         let offset = self.input.pos();
         let mut h = [0u8; RECORD_HEADER_LEN + 8];
         let hlen = RECORD_HEADER_LEN + self.extra;
@@ -137,11 +172,14 @@ impl Source for PcapReader {
                 .input
                 .error(offset, format!("truncated record (header says {caplen} bytes, {got} remain)")));
         }
-        let per_sec: u32 = if self.nanos { 1_000_000_000 } else { 1_000_000 };
-        let scale = 1_000_000_000 / per_sec;
-        // A fraction of a second beyond one second only occurs in corrupt
-        // files; carrying it keeps the timestamp well-formed.
-        frame.ts = Timestamp::new(secs + i64::from(frac / per_sec), (frac % per_sec) * scale);
+        let (per_sec, scale) = if self.nanos { (1_000_000_000, 1) } else { (1_000_000, 1000) };
+        frame.ts = if frac < per_sec {
+            Timestamp::new(secs, frac * scale)
+        } else {
+            // A fraction of a second beyond one second only occurs in corrupt
+            // files; carrying it keeps the timestamp well-formed.
+            Timestamp::new(secs + i64::from(frac / per_sec), (frac % per_sec) * scale)
+        };
         frame.orig_len = orig_len;
         frame.linktype = self.linktype;
         frame.interface = 0;

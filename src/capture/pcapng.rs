@@ -445,4 +445,40 @@ mod test {
         assert!(err.unwrap().contains(&format!("offset {epb_at}: truncated packet block (header says 4 bytes, 2 remain)")));
         assert!(open_err(&ng.b[..10]).contains("offset 0: truncated section header block"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn corrupt_files_end_in_an_error_not_a_panic(
+            edits in proptest::collection::vec((0usize..200, proptest::prelude::any::<u8>()), 1..8),
+            cut in 1usize..200,
+            classic in proptest::prelude::any::<bool>(),
+        ) {
+            let mut bytes = if classic {
+                crate::capture::test_support::pcap_bytes(false, true, 1, &[(1, 2, &[1, 2, 3][..], 3), (4, 5, &[6; 40][..], 60)])
+            } else {
+                let mut ng = Ng::new(false);
+                ng.idb(1, 0, Some(9)).epb(0, 5, &[1, 2, 3]).block(0x0bad, &[0; 8]).epb(0, 6, &[4; 33]);
+                ng.b
+            };
+            for (at, b) in edits {
+                if let Some(x) = bytes.get_mut(at) {
+                    *x = b;
+                }
+            }
+            bytes.truncate(cut);
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("x");
+            std::fs::write(&path, &bytes).unwrap();
+            if let Ok(mut src) = crate::capture::open(&path) {
+                let mut f = Frame::default();
+                // Every call consumes input, so this ends.
+                for _ in 0..1000 {
+                    match src.next_frame(&mut f) {
+                        Ok(true) => proptest::prop_assert!(f.data.len() <= super::MAX_CAPLEN as usize),
+                        Ok(false) | Err(_) => break,
+                    }
+                }
+            }
+        }
+    }
 }

@@ -9,6 +9,7 @@ mod check;
 mod read;
 mod sim;
 mod timeline;
+mod tui;
 
 /// What a command concluded, as an exit code: 0 ok, 1 a check or finding
 /// threshold failed. Errors (2) travel as `anyhow::Error`.
@@ -37,6 +38,8 @@ pub enum Command {
     Check(check::Args),
     /// Run a scenario in the deterministic simulator
     Sim(sim::Args),
+    /// Terminal UI: packet list, fields, bytes, timeline, findings, replay
+    Tui(tui::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -47,6 +50,7 @@ pub fn main() -> ExitCode {
         Command::Analyze(a) => analyze::run(a),
         Command::Check(a) => check::run(a),
         Command::Sim(a) => sim::run(a),
+        Command::Tui(a) => tui::run(a),
     };
     match result {
         Ok(Status::Ok) => ExitCode::SUCCESS,

@@ -1,22 +1,23 @@
 //! `vrrplab read FILE...`: tcpdump for VRRP and ARP.
 //!
-//! One loop reads every file in order, decodes each frame once, asks the
-//! frame predicate (`--filter`) whether it passes, then prints it with the
-//! chosen output mode (tcpdump lines, `-V` tree, `--json`) and/or writes it
-//! with `-w`. Output modes implement
+//! Frames are read from every file in order, asked the frame predicate
+//! (`--filter`) whether they pass, written with `-w`, and printed with the
+//! chosen output mode (tcpdump lines, `-V` tree, `--json`), on several
+//! threads when the mode allows it. Headers are decoded once, and only when
+//! the filter or the mode needs them. Output modes implement
 //! [`crate::print::Printer`]; adding one is a variant of [`Mode`] and a line
 //! in [`printer`]; adding a filter is a line in [`predicate`].
 
 use super::Status;
-use crate::capture::{self, writer::PcapWriter, Frame, LinkType};
+use crate::capture::{self, writer::PcapWriter, Frame, LinkType, Source};
 use crate::dissect::FrameRef;
 use crate::filter::Filter;
-use crate::print::{json::Json, time::TimeFormat, tree::TreePrinter, Compat, Numbers, Options, Printer, Tcpdump};
-use crate::wire::decode::{decode, Decoded};
+use crate::print::parallel::print_frames;
+use crate::print::{json::Json, time::TimeFormat, tree::TreePrinter, Compat, FrameView, Options, Printer, Tcpdump};
 use anyhow::Context;
 use clap::ArgAction;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -103,7 +104,7 @@ fn mode(args: &Args) -> Mode {
     }
 }
 
-fn printer(args: &Args) -> Box<dyn Printer> {
+fn printer(args: &Args) -> Box<dyn Printer + Send> {
     match mode(args) {
         Mode::Tcpdump => Box::new(Tcpdump::new(Options {
             verbose: args.verbose,
@@ -125,31 +126,34 @@ fn printer(args: &Args) -> Box<dyn Printer> {
 
 /// Decides which frames pass (are printed, counted and written), given the
 /// frame's number in its file.
-type Predicate = Box<dyn FnMut(u64, &Frame, &Decoded<'_>) -> bool>;
+type Predicate = Box<dyn FnMut(u64, &FrameView<'_>) -> bool>;
 
 /// The frame predicate the arguments ask for; `None` lets every frame pass.
 fn predicate(args: &Args) -> anyhow::Result<Option<Predicate>> {
-    let Some(expr) = &args.filter else { return Ok(None) };
+    let Some(expr) = &args.filter else {
+        return Ok(None);
+    };
     let filter = Filter::parse(expr).map_err(|e| anyhow::anyhow!("--filter: {e}"))?;
-    Ok(Some(Box::new(move |number, frame, decoded| filter.matches(&FrameRef { number, frame, decoded: *decoded }))))
+    Ok(Some(Box::new(move |number, view| {
+        filter.matches(&FrameRef { number, frame: view.frame, decoded: *view.decoded() })
+    })))
 }
 
-/// Printed output is collected here and written in large pieces.
-const FLUSH_AT: usize = 256 * 1024;
-
-/// `-w`: the pcap is created at the first frame that passes, with its link type.
+/// `-w`: the pcap is created at the first frame that passes, with its link
+/// type, and nanosecond timestamps if its source has them.
 struct Output {
     path: PathBuf,
-    nanos: bool,
     writer: Option<(LinkType, PcapWriter<BufWriter<File>>)>,
 }
 
 impl Output {
-    fn write(&mut self, frame: &Frame) -> anyhow::Result<()> {
+    fn write(&mut self, frame: &Frame, nanos: bool) -> anyhow::Result<()> {
         if self.writer.is_none() {
-            self.writer = Some((frame.linktype, create(&self.path, frame.linktype, self.nanos)?));
+            self.writer = Some((frame.linktype, create(&self.path, frame.linktype, nanos)?));
         }
-        let Some((linktype, w)) = self.writer.as_mut() else { return Ok(()) };
+        let Some((linktype, w)) = self.writer.as_mut() else {
+            return Ok(());
+        };
         if *linktype != frame.linktype {
             anyhow::bail!(
                 "{}: cannot write a {} frame into a pcap of {} frames (one link type per pcap file)",
@@ -161,10 +165,11 @@ impl Output {
         w.write_frame(frame).with_context(|| self.path.display().to_string())
     }
 
-    fn finish(mut self) -> anyhow::Result<()> {
-        if self.writer.is_none() {
+    /// Flushes; `empty_too` leaves an empty capture when nothing passed.
+    fn finish(mut self, empty_too: bool) -> anyhow::Result<()> {
+        if self.writer.is_none() && empty_too {
             // Nothing passed: still leave a valid, empty capture.
-            self.writer = Some((LinkType::Ethernet, create(&self.path, LinkType::Ethernet, self.nanos)?));
+            self.writer = Some((LinkType::Ethernet, create(&self.path, LinkType::Ethernet, false)?));
         }
         if let Some((_, mut w)) = self.writer {
             w.flush().with_context(|| self.path.display().to_string())?;
@@ -180,64 +185,70 @@ fn create(path: &Path, linktype: LinkType, nanos: bool) -> anyhow::Result<PcapWr
 }
 
 pub fn run(args: Args) -> anyhow::Result<Status> {
-    let mut printer = printer(&args);
     let mut keep = predicate(&args)?;
     let print = args.write.is_none() || args.print_too;
-    let mut output: Option<Output> = None;
-    let stdout = io::stdout();
-    let mut stdout = stdout.lock();
-    let mut buf: Vec<u8> = Vec::with_capacity(FLUSH_AT + 64 * 1024);
-    let mut frame = Frame::default();
-    let mut passed: u64 = 0;
     let limit = args.count.unwrap_or(u64::MAX);
-    let result = (|| -> anyhow::Result<()> {
-        'files: for path in &args.files {
-            let mut source = capture::open(path)?;
-            if let Some(out) = &args.write {
-                // The first file decides the timestamp precision of the output.
-                output.get_or_insert_with(|| Output {
-                    path: out.clone(),
-                    nanos: source.nanosecond_precision(),
-                    writer: None,
-                });
+    let mut output = args.write.as_ref().map(|path| Output { path: path.clone(), writer: None });
+    let mut files = args.files.iter();
+    let mut source: Option<Box<dyn Source>> = None;
+    let mut passed: u64 = 0;
+    let mut in_file: u64 = 0;
+    // Yields the next frame that passes, with its number in its file, in
+    // order across the files; writes it with -w. Runs on this thread
+    // whatever prints.
+    let mut next = |frame: &mut Frame| -> anyhow::Result<Option<u64>> {
+        while passed < limit {
+            let Some(src) = source.as_mut() else {
+                let Some(path) = files.next() else {
+                    return Ok(None);
+                };
+                source = Some(capture::open(path)?);
+                in_file = 0;
+                continue;
+            };
+            if !src.next_frame(frame)? {
+                source = None;
+                continue;
             }
-            let mut in_file: u64 = 0;
-            while passed < limit {
-                if !source.next_frame(&mut frame)? {
-                    continue 'files;
-                }
-                in_file += 1;
-                let decoded = decode(frame.linktype, &frame.data);
-                if let Some(keep) = keep.as_mut() {
-                    if !keep(in_file, &frame, &decoded) {
-                        continue;
-                    }
-                }
-                passed += 1;
-                if print {
-                    printer.print(Numbers { printed: passed, in_file }, &frame, &decoded, &mut buf);
-                    if buf.len() >= FLUSH_AT {
-                        stdout.write_all(&buf)?;
-                        buf.clear();
-                    }
-                }
-                if let Some(o) = output.as_mut() {
-                    o.write(&frame)?;
+            in_file += 1;
+            if let Some(keep) = keep.as_mut() {
+                if !keep(in_file, &FrameView::new(frame)) {
+                    continue;
                 }
             }
-            break;
+            passed += 1;
+            if let Some(o) = output.as_mut() {
+                o.write(frame, src.nanosecond_precision())?;
+            }
+            return Ok(Some(in_file));
         }
-        Ok(())
-    })();
-    // Frames read before an error are still printed, as tcpdump does.
-    if print {
-        printer.finish(&mut buf);
-        stdout.write_all(&buf)?;
-        stdout.flush()?;
-    }
-    // Likewise the frames written before an error are kept.
-    let finished = output.map_or(Ok(()), Output::finish);
+        Ok(None)
+    };
+    let result = if print {
+        let make = || printer(&args);
+        let workers = if make().frame_independent() { workers() } else { 1 };
+        print_frames(workers, &make, &mut next, &mut io::stdout())
+    } else {
+        let mut frame = Frame::default();
+        (|| {
+            while next(&mut frame)?.is_some() {}
+            Ok(())
+        })()
+    };
+    // Frames read before an error were printed, as tcpdump does; likewise
+    // the frames written before it are kept.
+    let finished = output.map_or(Ok(()), |o| o.finish(result.is_ok()));
     result?;
     finished?;
     Ok(Status::Ok)
+}
+
+/// Printing threads: one per core beyond the one that reads, at most four.
+fn workers() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores <= 1 {
+        1
+    } else {
+        cores.min(4)
+    }
 }

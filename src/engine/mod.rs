@@ -8,6 +8,8 @@
 
 pub mod frame;
 pub mod host;
+pub mod ipvs;
+pub mod lvs;
 pub mod vrrp;
 
 use std::net::IpAddr;
@@ -32,6 +34,10 @@ pub enum Note {
     /// A log line as the real daemon would write it (without timestamp or
     /// process prefix), e.g. `(VI_1) Entering MASTER STATE`.
     Log(String),
+    /// A log line of another process of the same node than the machine's
+    /// own (a composite node: the kernel's "IPVS: …", keepalived's
+    /// health checkers, curl).
+    LogAs { daemon: &'static str, line: String },
     /// A VRRP instance changed state.
     State(StateChange),
     /// Configure an address on the interface (a VIP): the host answers ARP
@@ -167,6 +173,10 @@ pub trait Machine {
     /// machines that run none), so drivers can check invariants.
     fn vrrp_states(&self) -> Vec<InstanceStatus> {
         Vec::new()
+    }
+    /// The IPVS table of a director node (for `sim --ipvsadm`).
+    fn ipvs(&self) -> Option<&ipvs::kernel::Ipvs> {
+        None
     }
 }
 

@@ -4,11 +4,9 @@
 //! `0x1234`), so a script can switch between the two tools. Written by hand
 //! straight into the output buffer: no per-field allocation.
 
-use super::{fmt, Numbers, Printer};
-use crate::capture::Frame;
+use super::{fmt, FrameView, Numbers, Printer};
 use crate::dissect::fields::{self, Id, Kind, Value};
 use crate::dissect::FrameRef;
-use crate::wire::decode::Decoded;
 use std::net::IpAddr;
 use std::ops::ControlFlow;
 
@@ -60,7 +58,12 @@ pub const FIELDS: &[Id] = &[
 pub struct Json;
 
 impl Printer for Json {
-    fn print(&mut self, n: Numbers, frame: &Frame, decoded: &Decoded<'_>, out: &mut Vec<u8>) {
+    fn frame_independent(&self) -> bool {
+        true
+    }
+
+    fn print(&mut self, n: Numbers, view: &FrameView<'_>, out: &mut Vec<u8>) {
+        let (frame, decoded) = (view.frame, view.decoded());
         write_frame(out, &FrameRef { number: n.in_file, frame, decoded: *decoded });
     }
 }

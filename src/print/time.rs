@@ -44,6 +44,8 @@ pub struct Clock {
     reference: (i64, u32),
     cache_secs: i64,
     cache: Vec<u8>,
+    /// The cache as one word when it is "HH:MM:SS" (the default column).
+    cache_word: Option<u64>,
 }
 
 impl Clock {
@@ -55,6 +57,7 @@ impl Clock {
             reference: (0, 0),
             cache_secs: i64::MIN,
             cache: Vec::new(),
+            cache_word: None,
         }
     }
 
@@ -85,9 +88,20 @@ impl Clock {
                         self.cache.clear();
                         local_time(&mut self.cache, &self.tz, ts.secs, self.format == TimeFormat::DateTime);
                         self.cache_secs = ts.secs;
+                        self.cache_word = <[u8; 8]>::try_from(&self.cache[..]).ok().map(u64::from_le_bytes);
                     }
-                    out.extend_from_slice(&self.cache);
-                    self.print_frac(out, frac);
+                    match self.cache_word {
+                        // "HH:MM:SS" and ".ffffff " are two words: the common case.
+                        Some(hms) if !self.nanos => {
+                            out.extend_from_slice(&hms.to_le_bytes());
+                            out.extend_from_slice(&frac_word(frac).to_le_bytes());
+                            return;
+                        }
+                        _ => {
+                            out.extend_from_slice(&self.cache);
+                            self.print_frac(out, frac);
+                        }
+                    }
                 }
             }
             TimeFormat::Unix => {
@@ -126,6 +140,11 @@ impl Clock {
         }
         out.push(b' ');
     }
+}
+
+/// ".ffffff " for microseconds below one million, as one word.
+fn frac_word(micros: u32) -> u64 {
+    u64::from(b'.') | super::fmt::six_digits(micros, 1) | u64::from(b' ') << 56
 }
 
 fn hms(out: &mut Vec<u8>, secs_of_day: i64) {
@@ -177,11 +196,20 @@ mod test {
         assert_eq!(run(TimeFormat::TimeOfDay, true, &t), ["21:55:06.745865123 ", "21:55:07.000001000 "]);
         assert_eq!(run(TimeFormat::None, false, &t), ["", ""]);
         assert_eq!(run(TimeFormat::Unix, false, &t), ["1394056506.745865 ", "1394056507.000001 "]);
-        assert_eq!(run(TimeFormat::DateTime, false, &t), ["2014-03-05 21:55:06.745865 ", "2014-03-05 21:55:07.000001 "]);
+        assert_eq!(
+            run(TimeFormat::DateTime, false, &t),
+            ["2014-03-05 21:55:06.745865 ", "2014-03-05 21:55:07.000001 "]
+        );
         assert_eq!(run(TimeFormat::DeltaPrevious, false, &t), [" 00:00:00.000000 ", " 00:00:00.254136 "]);
         let back = [(100, 500_000_000), (101, 0), (99, 0)];
-        assert_eq!(run(TimeFormat::DeltaFirst, false, &back), [" 00:00:00.000000 ", " 00:00:00.500000 ", "-00:00:01.500000 "]);
-        assert_eq!(run(TimeFormat::DeltaPrevious, false, &back), [" 00:00:00.000000 ", " 00:00:00.500000 ", "-00:00:02.000000 "]);
+        assert_eq!(
+            run(TimeFormat::DeltaFirst, false, &back),
+            [" 00:00:00.000000 ", " 00:00:00.500000 ", "-00:00:01.500000 "]
+        );
+        assert_eq!(
+            run(TimeFormat::DeltaPrevious, false, &back),
+            [" 00:00:00.000000 ", " 00:00:00.500000 ", "-00:00:02.000000 "]
+        );
         assert_eq!(run(TimeFormat::TimeOfDay, false, &[(-1, 0)]), ["[Error converting time] "]);
     }
 }

@@ -9,10 +9,8 @@
 //! Lines that need attention start with `!` (unusual or insecure) or `!!`
 //! (broken: receivers discard the packet, or the capture lost bytes).
 
-use super::{Numbers, Printer};
-use crate::capture::Frame;
+use super::{FrameView, Numbers, Printer};
 use crate::dissect::{dissect, FrameRef, Level, Node, Tree};
-use crate::wire::decode::Decoded;
 use std::io::{self, Write};
 
 /// Total line width the text is wrapped to.
@@ -68,7 +66,12 @@ fn says(node: &Node, head: &str) -> String {
 pub struct TreePrinter;
 
 impl Printer for TreePrinter {
-    fn print(&mut self, n: Numbers, frame: &Frame, decoded: &Decoded<'_>, out: &mut Vec<u8>) {
+    fn frame_independent(&self) -> bool {
+        true
+    }
+
+    fn print(&mut self, n: Numbers, view: &FrameView<'_>, out: &mut Vec<u8>) {
+        let (frame, decoded) = (view.frame, view.decoded());
         let tree = dissect(&FrameRef { number: n.in_file, frame, decoded: *decoded });
         // Writing into a Vec cannot fail.
         let _ = write_tree(out, &tree);

@@ -19,8 +19,7 @@ pub const BUILTIN_PREFIX: &str = "builtin:";
 /// Loads a scenario from a spec: a TOML file path, or `builtin:NAME`.
 pub fn load(spec: &str) -> anyhow::Result<Scenario> {
     if let Some(name) = spec.strip_prefix(BUILTIN_PREFIX) {
-        return builtin::get(name)
-            .ok_or_else(|| anyhow::anyhow!("no built-in scenario `{name}` (try `vrrplab sim --list`)"));
+        return builtin::get(name);
     }
     Ok(toml::load_file(Path::new(spec))?)
 }

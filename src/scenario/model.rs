@@ -66,6 +66,10 @@ pub struct Node {
     pub requests: Option<Requests>,
     /// Default gateway (NAT real servers point it at the director).
     pub gateway: Option<IpAddr>,
+    /// `net.ipv4.ip_forward`: routers and LVS-NAT directors forward.
+    pub ip_forward: bool,
+    /// iptables command lines (the two-box article's mangle MARK rules).
+    pub iptables: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,9 +5,12 @@
 use super::world::World;
 use crate::engine::host::{HostConfig, Sysctl};
 use crate::engine::vrrp::{Daemon, DaemonConfig};
+use crate::engine::lvs::node::LvsNode;
+use crate::engine::lvs::setup as lvs;
 use crate::engine::Machine;
 use crate::scenario::conf::Warning;
 use crate::scenario::model::{Action, Scenario};
+use crate::scenario::toml::default_mac;
 
 /// Every frame takes this long to cross the LAN. Not zero: a receiver's
 /// timers start after the sender's, as on a real wire, which decides who
@@ -22,13 +25,6 @@ pub struct Built {
     pub warnings: Vec<(String, Warning)>,
 }
 
-/// The MAC a node gets when the scenario leaves it out: 02:00:00:00:00:NN
-/// (locally administered), NN = position + 1.
-pub fn default_mac(index: usize) -> [u8; 6] {
-    let i = index + 1;
-    [0x02, 0, 0, 0, (i >> 8) as u8, i as u8]
-}
-
 /// Builds the world for `s`; `seed` overrides the scenario's.
 pub fn build(s: &Scenario, seed: Option<u64>) -> Result<Built, String> {
     let mut world = World::new(seed.unwrap_or(s.seed));
@@ -39,6 +35,7 @@ pub fn build(s: &Scenario, seed: Option<u64>) -> Result<Built, String> {
         if world.node_index(&n.name).is_some() {
             return Err(format!("node `{}` is defined twice", n.name));
         }
+        // A scenario built in code may leave the MAC out (all zeros).
         let mac = if n.mac == [0; 6] { default_mac(i) } else { n.mac };
         let ifname = n
             .keepalived
@@ -55,7 +52,13 @@ pub fn build(s: &Scenario, seed: Option<u64>) -> Result<Built, String> {
             gateway: n.gateway,
         };
         let idx = world.add_node(&n.name, host);
-        if let Some(kc) = &n.keepalived {
+        if lvs::is_lvs(n) {
+            let node_seed = seed.unwrap_or(s.seed) ^ (i as u64 + 1);
+            let (cfg, w) = lvs::node_config(n, mac, world.host(idx).iface(), node_seed)?;
+            warnings.extend(w.into_iter().map(|w| (n.name.clone(), w)));
+            world.add_machine(idx, Box::new(move || Box::new(LvsNode::new(cfg.clone())) as Box<dyn Machine>));
+            world.schedule(n.start_at_us.unwrap_or(0), Action::Start { node: n.name.clone() })?;
+        } else if let Some(kc) = &n.keepalived {
             let cfg = DaemonConfig::from_conf(kc).map_err(|e| format!("node `{}`: {e}", n.name))?;
             warnings.extend(cfg.warnings.iter().map(|w| (n.name.clone(), w.clone())));
             let iface = world.host(idx).iface();

@@ -115,8 +115,13 @@ fn fast_v3_ipv6_and_load_sharing() {
 #[test]
 fn every_builtin_runs_and_puts_vrrp_on_the_wire() {
     for b in builtin::all() {
-        let s = b.scenario();
+        let s = b.scenario().unwrap();
         let w = run(&s, None);
+        assert!(w.frames().iter().all(|f| decode(LinkType::Ethernet, &f.data).macs().is_some()));
+        // The LVS scenarios without keepalived (hand-made directors) have no VRRP.
+        if !s.nodes.iter().any(|n| n.keepalived.as_ref().is_some_and(|k| !k.instances.is_empty())) {
+            continue;
+        }
         assert!(w.stats().vrrp > 0, "{}", b.name);
         assert!(w.frames().iter().all(|f| decode(LinkType::Ethernet, &f.data).macs().is_some()));
         assert!(!master_spans(w.log()).is_empty(), "{}", b.name);

@@ -261,7 +261,9 @@ impl Host {
             // no_accept (vrrp_strict): the firewall drops traffic to the VIP.
             return Delivery::Consumed;
         }
-        if ip.proto == 1 && self.is_local(ip.dst) {
+        // Echo requests are the stack's; ICMP errors go up to the socket
+        // they concern (a client's "connection refused").
+        if ip.proto == 1 && self.is_local(ip.dst) && ip.payload.first() == Some(&8) {
             if let (IpAddr::V4(src), IpAddr::V4(dst)) = (ip.src, ip.dst) {
                 self.echo(now, src, dst, ip.payload, out);
             }

@@ -432,6 +432,13 @@ mod test {
     }
 
     #[test]
+    fn notify_scripts_are_not_run() {
+        let i = VrrpInstance { notify: vec![("notify_master".into(), "/x.sh master".into())], ..inst("VI_1", 51) };
+        let (_, w) = one(i, GlobalDefs::default());
+        assert_eq!(w, ["(VI_1) notify scripts are not run by the simulator"]);
+    }
+
+    #[test]
     fn nopreempt_with_master_is_cleared() {
         let i = VrrpInstance { state: Some(InitialState::Master), priority: Some(100), nopreempt: true, ..inst("VI_1", 1) };
         let (c, w) = one(i, GlobalDefs::default());

@@ -74,7 +74,7 @@ impl Bench {
             }
             for n in notes {
                 match n {
-                    Note::Log(l) => self.logs.push((self.now, l)),
+                    Note::Log(l) | Note::LogAs { line: l, .. } => self.logs.push((self.now, l)),
                     Note::AddAddr { .. } => self.vips.push((self.now, true)),
                     Note::DelAddr { .. } => self.vips.push((self.now, false)),
                     Note::RunScript { script } => {

@@ -42,15 +42,24 @@ pub(super) fn print(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
     if cx.verbose() {
         cx.s(", ");
     }
-    match names::arp_op(op) {
-        Some(n) => cx.s(n),
-        None => {
-            cx.s("Unknown (");
-            cx.dec(op);
-            cx.s(")");
+    // The operation and the word that follows it, in one piece.
+    match op {
+        OP_REQUEST => cx.s("Request who-has "),
+        OP_REPLY => cx.s("Reply "),
+        3 => cx.s("Reverse Request who-is "),
+        8 => cx.s("Inverse Request who-is "),
+        _ => {
+            match names::arp_op(op) {
+                Some(n) => cx.s(n),
+                None => {
+                    cx.s("Unknown (");
+                    cx.dec(op);
+                    cx.s(")");
+                }
+            }
+            cx.s(" ");
         }
     }
-    cx.s(" ");
     let frelay = hrd == HRD_FRELAY;
     let proto_addr = |cx: &mut Cx<'_>, r: std::ops::Range<usize>| -> R {
         if !ip_like {
@@ -73,7 +82,6 @@ pub(super) fn print(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
     };
     match op {
         OP_REQUEST => {
-            cx.s("who-has ");
             proto_addr(cx, tpa)?;
             if bytes(b, tha.start, tha.len())?.iter().any(|&x| x != 0) {
                 cx.s(" (");
@@ -89,7 +97,6 @@ pub(super) fn print(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
             link_addr(cx, sha)?;
         }
         3 | 8 => {
-            cx.s("who-is ");
             link_addr(cx, tha)?;
             cx.s(" tell ");
             link_addr(cx, sha)?;

@@ -1,21 +1,48 @@
 //! IPv4 and IPv6 as tcpdump prints them: `IP`/`IP6`, the `-v` header in
 //! parentheses, `src > dst: `, then the payload's printer.
 
-use super::{bytes, get, get16, get32, transport, vrrp, Cx, Trunc, R};
+use super::{get, get16, get32, transport, vrrp, Cx, Trunc, R};
 use crate::print::names;
 use crate::wire::checksum;
 use crate::wire::vrrp::Family;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// What upper-layer printers need from the IP header: the addresses for
-/// pseudo-header checksums and the family.
+/// What upper-layer printers need from the IP header: the family, the hop
+/// limit, and the addresses (for endpoints and pseudo-header checksums).
 #[derive(Debug, Clone, Copy)]
-pub(super) struct IpInfo {
+pub(super) struct IpInfo<'a> {
     pub family: Family,
-    pub src: IpAddr,
-    pub dst: IpAddr,
+    /// The fixed header (20 or 40 bytes, all captured).
+    header: &'a [u8],
     /// Hop limit or TTL.
     pub ttl: u8,
+    /// More fragments follow (IPv4 MF), so transport checksums cannot be checked.
+    pub fragmented: bool,
+}
+
+impl IpInfo<'_> {
+    fn addr(&self, at: usize) -> IpAddr {
+        let h = self.header;
+        match self.family {
+            Family::Ipv4 => IpAddr::V4(Ipv4Addr::new(h[at], h[at + 1], h[at + 2], h[at + 3])),
+            Family::Ipv6 => IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(&h[at..at + 16]).unwrap_or_default())),
+        }
+    }
+    pub fn src(&self) -> IpAddr {
+        self.addr(if self.family == Family::Ipv4 { 12 } else { 8 })
+    }
+    pub fn dst(&self) -> IpAddr {
+        self.addr(if self.family == Family::Ipv4 { 16 } else { 24 })
+    }
+    /// Writes the source (`dst` false) or destination address.
+    pub fn write_addr(&self, cx: &mut Cx<'_>, dst: bool) {
+        match (self.family, dst) {
+            (Family::Ipv4, false) => cx.ipv4(&self.header[12..16]),
+            (Family::Ipv4, true) => cx.ipv4(&self.header[16..20]),
+            (Family::Ipv6, false) => cx.ipv6(&self.header[8..24]),
+            (Family::Ipv6, true) => cx.ipv6(&self.header[24..40]),
+        }
+    }
 }
 
 /// Raw IP: the version nibble picks the printer (tcpdump's `ipN_print`).
@@ -61,7 +88,12 @@ pub(super) fn ipv4(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
     if !cx.opts.link_header {
         cx.s("IP ");
     }
-    bytes(b, 0, 20)?;
+    // tcpdump's ip_print checks the header with ND_TCHECK: a short header
+    // ends the line here, the link header still counts for -x.
+    if b.len() < 20 {
+        cx.trunc_note();
+        return Ok(());
+    }
     if length < 20 {
         cx.s("truncated-ip ");
         cx.dec(length as u64);
@@ -112,12 +144,7 @@ pub(super) fn ipv4(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
         cx.s(")]");
         return Err(Trunc);
     }
-    let info = IpInfo {
-        family: Family::Ipv4,
-        src: IpAddr::V4(Ipv4Addr::new(b[12], b[13], b[14], b[15])),
-        dst: IpAddr::V4(Ipv4Addr::new(b[16], b[17], b[18], b[19])),
-        ttl: b[8],
-    };
+    let info = IpInfo { family: Family::Ipv4, header: &b[..20], ttl: b[8], fragmented: off & 0x2000 != 0 };
     demux(cx, &b[hlen..], len - hlen, proto, &info)
 }
 
@@ -187,7 +214,7 @@ fn header_v4(cx: &mut Cx<'_>, b: &[u8], hlen: usize, off: u16, proto: u8) -> R<b
 }
 
 /// tcpdump's `in_cksum_shouldbe`: the checksum that would have been right.
-fn should_be(stored: u16, computed: u16) -> u16 {
+pub(super) fn should_be(stored: u16, computed: u16) -> u16 {
     let mut v = u32::from(stored) + u32::from(computed);
     v = (v & 0xffff) + (v >> 16);
     v = (v & 0xffff) + (v >> 16);
@@ -339,7 +366,10 @@ fn option_timestamp(cx: &mut Cx<'_>, opt: &[u8]) -> R<bool> {
 /// `b` runs from the IPv6 header to the end of the capture.
 pub(super) fn ipv6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
     cx.proto = "ip6";
-    bytes(b, 0, 40)?;
+    if b.len() < 40 {
+        cx.trunc_note();
+        return Ok(());
+    }
     if length < 40 {
         cx.s("truncated-ip6 ");
         cx.dec(length as u64);
@@ -391,12 +421,7 @@ pub(super) fn ipv6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
         cx.s(") ");
     }
     let b = &b[..b.len().min(len)];
-    let mut info = IpInfo {
-        family: Family::Ipv6,
-        src: IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(&b[8..24]).unwrap_or_default())),
-        dst: IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(&b[24..40]).unwrap_or_default())),
-        ttl: b[7],
-    };
+    let info = IpInfo { family: Family::Ipv6, header: &b[..40], ttl: b[7], fragmented: false };
     let mut cp = 0;
     let mut advance = 40;
     let mut found_extension = false;
@@ -434,7 +459,6 @@ pub(super) fn ipv6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
                     }
                     len = 0;
                 }
-                info.ttl = b[7];
                 // Extension headers may claim more than was captured: the
                 // next protocol then starts past the end and prints as cut.
                 return demux(cx, b.get(cp..).unwrap_or(&[]), len, nh, &info);
@@ -445,13 +469,13 @@ pub(super) fn ipv6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
 }
 
 /// The protocol after IP (`ip_demux_print`).
-fn demux(cx: &mut Cx<'_>, payload: &[u8], length: usize, nh: u8, info: &IpInfo) -> R {
+fn demux(cx: &mut Cx<'_>, payload: &[u8], length: usize, nh: u8, info: &IpInfo<'_>) -> R {
     let v4 = info.family == Family::Ipv4;
     match nh {
         6 => transport::tcp(cx, payload, length, info),
         17 => transport::udp(cx, payload, length, info),
         1 if v4 => transport::icmp(cx, payload, length),
-        58 if !v4 => transport::icmp6(cx, payload, length),
+        58 if !v4 => transport::icmp6(cx, payload, length, info),
         1 | 2 | 58 if v4 == (nh == 58) => {
             cx.s("[");
             cx.s(names::ipproto(nh).unwrap_or("unknown"));

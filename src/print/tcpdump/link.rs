@@ -6,14 +6,14 @@ use super::{arp, get, get16, get32, ip, Cx, R};
 use crate::capture::{Frame, LinkType};
 use crate::print::fmt::pad;
 use crate::print::names;
-use crate::wire::decode::{Decoded, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_RARP};
+use crate::wire::decode::{ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_RARP};
 use std::sync::OnceLock;
 
 /// Largest 802.3 length; larger values are ethertypes.
 const MAX_ETHERNET_LENGTH: u16 = 1500;
 const VLAN_TPIDS: [u16; 4] = [0x8100, 0x9100, 0x9200, 0x88a8];
 
-pub(super) fn print(cx: &mut Cx<'_>, frame: &Frame, _decoded: &Decoded<'_>) -> R<usize> {
+pub(super) fn print(cx: &mut Cx<'_>, frame: &Frame) -> R<usize> {
     let data = &frame.data[..];
     let length = frame.orig_len as usize;
     match frame.linktype {
@@ -33,7 +33,7 @@ pub(super) fn print(cx: &mut Cx<'_>, frame: &Frame, _decoded: &Decoded<'_>) -> R
             cx.dec(n);
             cx.s(" not decoded], length ");
             cx.dec(length as u64);
-            cx.default_print(data);
+            cx.unknown_payload(data);
             Ok(0)
         }
     }
@@ -128,7 +128,7 @@ fn ether(cx: &mut Cx<'_>, data: &[u8], orig_len: usize) -> R<usize> {
             cx.s(": ");
         }
         cx.s("LLC");
-        cx.default_print(&payload[..payload.len().min(length)]);
+        cx.unknown_payload(&payload[..payload.len().min(length)]);
         return Ok(p);
     }
     if eflag {
@@ -143,7 +143,7 @@ fn ether(cx: &mut Cx<'_>, data: &[u8], orig_len: usize) -> R<usize> {
             cx.dec(orig_len as u64);
             cx.s(": ");
         }
-        cx.default_print(payload);
+        cx.unknown_payload(payload);
     }
     Ok(p)
 }
@@ -250,12 +250,12 @@ fn cooked_payload(
     let mut ethertype = protocol;
     if hatype == 803 {
         // A radiotap header follows: not decoded here.
-        cx.default_print(&data[p..]);
+        cx.unknown_payload(&data[p..]);
         return Ok(p);
     }
     loop {
         if ethertype <= MAX_ETHERNET_LENGTH {
-            cx.default_print(&data[p..]);
+            cx.unknown_payload(&data[p..]);
             return Ok(p);
         }
         if ethertype == 0x8100 {
@@ -284,7 +284,7 @@ fn cooked_payload(
             if !cx.opts.link_header {
                 header(cx, data, length + hdrlen);
             }
-            cx.default_print(&data[p..]);
+            cx.unknown_payload(&data[p..]);
             return Ok(p);
         }
         ethertype_payload(cx, ethertype, &data[p..], length)?;

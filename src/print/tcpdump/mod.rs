@@ -10,9 +10,8 @@
 use super::fmt::{dec, dec_pad};
 use super::hex::{hex_and_ascii, hex_only};
 use super::time::{Clock, TimeFormat};
-use super::{Numbers, Printer};
+use super::{FrameView, Numbers, Printer};
 use crate::capture::{file::MAX_CAPLEN, Frame};
-use crate::wire::decode::Decoded;
 
 mod arp;
 mod ip;
@@ -81,10 +80,12 @@ pub(crate) struct Trunc;
 
 pub(crate) type R<T = ()> = Result<T, Trunc>;
 
+#[inline]
 pub(crate) fn get(b: &[u8], i: usize) -> R<u8> {
     b.get(i).copied().ok_or(Trunc)
 }
 
+#[inline]
 pub(crate) fn get16(b: &[u8], i: usize) -> R<u16> {
     Ok(u16::from_be_bytes([get(b, i)?, get(b, i + 1)?]))
 }
@@ -107,9 +108,11 @@ pub(crate) struct Cx<'a> {
 }
 
 impl Cx<'_> {
+    #[inline(always)]
     pub fn s(&mut self, s: &str) {
         self.out.extend_from_slice(s.as_bytes());
     }
+    #[inline(always)]
     pub fn dec(&mut self, v: impl Into<u64>) {
         dec(self.out, v.into());
     }
@@ -119,6 +122,7 @@ impl Cx<'_> {
     pub fn hex_pad(&mut self, v: impl Into<u64>, width: usize) {
         super::fmt::hex_pad(self.out, v.into(), width);
     }
+    #[inline(always)]
     pub fn ipv4(&mut self, a: &[u8]) {
         super::fmt::ipv4(self.out, a);
     }
@@ -137,11 +141,16 @@ impl Cx<'_> {
     pub fn invalid(&mut self) {
         self.s(" (invalid)");
     }
-    /// tcpdump's default print of a payload it cannot decode: a hex and
-    /// ASCII dump, unless `-x`/`-X` dumps the packet anyway.
+    /// tcpdump's default print (`ND_DEFAULTPRINT`) of bytes it cannot
+    /// decode: a hex and ASCII dump.
     pub fn default_print(&mut self, b: &[u8]) {
+        hex_and_ascii(self.out, "\n\t", b, b.len());
+    }
+    /// The default print of an unknown link-layer payload, which tcpdump
+    /// leaves out when `-x`/`-X` dumps the packet anyway.
+    pub fn unknown_payload(&mut self, b: &[u8]) {
         if !self.opts.suppress_default_print() {
-            hex_and_ascii(self.out, "\n\t", b, b.len());
+            self.default_print(b);
         }
     }
     pub fn verbose(&self) -> bool {
@@ -150,17 +159,25 @@ impl Cx<'_> {
 }
 
 impl Printer for Tcpdump {
-    fn print(&mut self, n: Numbers, frame: &Frame, decoded: &Decoded<'_>, out: &mut Vec<u8>) {
+    /// Only the delta timestamps (`-ttt`, `-ttttt`) look at other frames.
+    fn frame_independent(&self) -> bool {
+        !matches!(self.opts.time, TimeFormat::DeltaPrevious | TimeFormat::DeltaFirst)
+    }
+
+    fn print(&mut self, n: Numbers, view: &FrameView<'_>, out: &mut Vec<u8>) {
+        let frame = view.frame;
         if self.opts.number {
             dec_pad(out, n.printed, 5, b' ');
             out.extend_from_slice(b"  ");
         }
-        if invalid_header(out, frame) {
+        let (caplen, len) = (frame.data.len() as u64, u64::from(frame.orig_len));
+        let sane = caplen != 0 && caplen <= len && len <= u64::from(MAX_CAPLEN);
+        if !sane && invalid_header(out, frame) {
             return;
         }
         self.clock.print(out, frame.ts);
         let mut cx = Cx { out, proto: "", opts: &self.opts };
-        let hdrlen = match link::print(&mut cx, frame, decoded) {
+        let hdrlen = match link::print(&mut cx, frame) {
             Ok(n) => n,
             Err(Trunc) => {
                 cx.trunc_note();

@@ -3,29 +3,24 @@
 //! prints them (TCP sequence numbers stay absolute, and UDP applications are
 //! not decoded), and no input can make them fail.
 
-use super::ip::IpInfo;
+use super::ip::{should_be, IpInfo};
 use super::{bytes, get, get16, get32, Cx, R};
-use std::net::IpAddr;
+use crate::print::hex::hex_only;
+use crate::wire::checksum;
+use crate::wire::vrrp::Family;
 
-fn addr(cx: &mut Cx<'_>, a: IpAddr) {
-    match a {
-        IpAddr::V4(a) => cx.ipv4(&a.octets()),
-        IpAddr::V6(a) => cx.ipv6(&a.octets()),
-    }
-}
-
-fn endpoints(cx: &mut Cx<'_>, ip: &IpInfo, sport: u16, dport: u16) {
-    addr(cx, ip.src);
+fn endpoints(cx: &mut Cx<'_>, ip: &IpInfo<'_>, sport: u16, dport: u16) {
+    ip.write_addr(cx, false);
     cx.s(".");
     cx.dec(sport);
     cx.s(" > ");
-    addr(cx, ip.dst);
+    ip.write_addr(cx, true);
     cx.s(".");
     cx.dec(dport);
     cx.s(": ");
 }
 
-pub(super) fn tcp(cx: &mut Cx<'_>, b: &[u8], length: usize, ip: &IpInfo) -> R {
+pub(super) fn tcp(cx: &mut Cx<'_>, b: &[u8], length: usize, ip: &IpInfo<'_>) -> R {
     cx.proto = "tcp";
     let (sport, dport) = (get16(b, 0)?, get16(b, 2)?);
     endpoints(cx, ip, sport, dport);
@@ -42,7 +37,9 @@ pub(super) fn tcp(cx: &mut Cx<'_>, b: &[u8], length: usize, ip: &IpInfo) -> R {
     let flags = b[13];
     cx.s("Flags [");
     let mut any = false;
-    for (bit, name) in [(0x01, "F"), (0x02, "S"), (0x04, "R"), (0x08, "P"), (0x10, "."), (0x20, "U"), (0x40, "E"), (0x80, "W")] {
+    for (bit, name) in
+        [(0x01, "F"), (0x02, "S"), (0x04, "R"), (0x08, "P"), (0x10, "."), (0x20, "U"), (0x40, "E"), (0x80, "W")]
+    {
         if flags & bit != 0 {
             cx.s(name);
             any = true;
@@ -52,6 +49,30 @@ pub(super) fn tcp(cx: &mut Cx<'_>, b: &[u8], length: usize, ip: &IpInfo) -> R {
         cx.s("none");
     }
     cx.s("]");
+    if hlen > length {
+        cx.s(" [bad hdr length ");
+        cx.dec(hlen as u64);
+        cx.s(" - too long, > ");
+        cx.dec(length as u64);
+        cx.s("]");
+        return Ok(());
+    }
+    if cx.verbose() && !ip.fragmented {
+        if let Some(segment) = b.get(..length) {
+            let pseudo = checksum::pseudo_header(ip.src(), ip.dst(), 6, length as u32);
+            let sum = !checksum::combine(&[checksum::sum(segment), pseudo]);
+            let stored = get16(b, 16)?;
+            cx.s(", cksum 0x");
+            cx.hex_pad(stored, 4);
+            if sum != 0 {
+                cx.s(" (incorrect -> 0x");
+                cx.hex_pad(should_be(stored, sum), 4);
+                cx.s(")");
+            } else {
+                cx.s(" (correct)");
+            }
+        }
+    }
     let payload = length.saturating_sub(hlen);
     let seq = get32(b, 4)?;
     if flags & 0x07 != 0 || payload > 0 {
@@ -126,11 +147,20 @@ fn tcp_options(cx: &mut Cx<'_>, mut o: &[u8]) {
     }
 }
 
-pub(super) fn udp(cx: &mut Cx<'_>, b: &[u8], _length: usize, ip: &IpInfo) -> R {
+pub(super) fn udp(cx: &mut Cx<'_>, b: &[u8], _length: usize, ip: &IpInfo<'_>) -> R {
     cx.proto = "udp";
     let (sport, dport) = (get16(b, 0)?, get16(b, 2)?);
     endpoints(cx, ip, sport, dport);
     let ulen = usize::from(get16(b, 4)?);
+    let v4 = ip.family == Family::Ipv4;
+    if ulen >= 8 && cx.verbose() && !ip.fragmented && (!v4 || cx.opts.verbose > 1) {
+        let stored = get16(b, 6)?;
+        if v4 && stored == 0 {
+            cx.s("[no cksum] ");
+        } else if let Some(datagram) = b.get(..ulen) {
+            checksum_note(cx, ip, datagram, 17, stored, "udp");
+        }
+    }
     cx.s("UDP, ");
     if ulen < 8 {
         cx.s("bad length ");
@@ -143,12 +173,32 @@ pub(super) fn udp(cx: &mut Cx<'_>, b: &[u8], _length: usize, ip: &IpInfo) -> R {
     Ok(())
 }
 
+/// `[udp sum ok] ` or `[bad udp cksum 0x1234 -> 0x5678!] `.
+fn checksum_note(cx: &mut Cx<'_>, ip: &IpInfo<'_>, data: &[u8], proto: u8, stored: u16, name: &str) {
+    let pseudo = checksum::pseudo_header(ip.src(), ip.dst(), proto, data.len() as u32);
+    let sum = !checksum::combine(&[checksum::sum(data), pseudo]);
+    if sum != 0 {
+        cx.s("[bad ");
+        cx.s(name);
+        cx.s(" cksum 0x");
+        cx.hex_pad(stored, 4);
+        cx.s(" -> 0x");
+        cx.hex_pad(should_be(stored, sum), 4);
+        cx.s("!] ");
+    } else {
+        cx.s("[");
+        cx.s(name);
+        cx.s(" sum ok] ");
+    }
+}
+
 fn echo(cx: &mut Cx<'_>, b: &[u8], what: &str) -> R {
+    let (id, seq) = (get16(b, 4)?, get16(b, 6)?);
     cx.s(what);
     cx.s(", id ");
-    cx.dec(get16(b, 4)?);
+    cx.dec(id);
     cx.s(", seq ");
-    cx.dec(get16(b, 6)?);
+    cx.dec(seq);
     Ok(())
 }
 
@@ -171,34 +221,138 @@ pub(super) fn icmp(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
     Ok(())
 }
 
-pub(super) fn icmp6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
+pub(super) fn icmp6(cx: &mut Cx<'_>, b: &[u8], length: usize, ip: &IpInfo<'_>) -> R {
     cx.proto = "icmp6";
+    if cx.verbose() {
+        if let Some(message) = b.get(..length) {
+            let stored = get16(b, 2)?;
+            checksum_note(cx, ip, message, 58, stored, "icmp6");
+        }
+    }
     cx.s("ICMP6, ");
     let t = get(b, 0)?;
+    let neighbor = matches!(t, 133..=137);
     match t {
-        128 => echo(cx, b, "echo request")?,
-        129 => echo(cx, b, "echo reply")?,
+        128 => cx.s("echo request"),
+        129 => cx.s("echo reply"),
         133 => cx.s("router solicitation"),
         134 => cx.s("router advertisement"),
-        135 => {
-            cx.s("neighbor solicitation, who has ");
-            cx.ipv6(bytes(b, 8, 16)?);
-        }
-        136 => {
-            cx.s("neighbor advertisement, tgt is ");
-            cx.ipv6(bytes(b, 8, 16)?);
-        }
-        143 => {
-            cx.s("multicast listener report v2, ");
-            cx.dec(get16(b, 6)?);
-            cx.s(" group record(s)");
-        }
+        135 => cx.s("neighbor solicitation"),
+        136 => cx.s("neighbor advertisement"),
+        137 => cx.s("redirect"),
+        143 => cx.s("multicast listener report v2"),
         _ => {
             cx.s("type-#");
             cx.dec(t);
         }
     }
-    cx.s(", length ");
-    cx.dec(length as u64);
+    // With -v tcpdump moves the length of neighbor discovery messages here.
+    if cx.verbose() && neighbor {
+        cx.s(", length ");
+        cx.dec(length as u64);
+    }
+    match t {
+        128 | 129 => {
+            let (id, seq) = (get16(b, 4)?, get16(b, 6)?);
+            cx.s(", id ");
+            cx.dec(id);
+            cx.s(", seq ");
+            cx.dec(seq);
+        }
+        135 | 136 => {
+            let target = bytes(b, 8, 16)?;
+            cx.s(if t == 135 { ", who has " } else { ", tgt is " });
+            cx.ipv6(target);
+            if cx.verbose() {
+                if t == 136 {
+                    let flags = get32(b, 4)?;
+                    cx.s(", Flags [");
+                    let mut any = false;
+                    for (bit, name) in [(1u32 << 31, "router"), (1 << 30, "solicited"), (1 << 29, "override")] {
+                        if flags & bit != 0 {
+                            cx.s(if any { ", " } else { "" });
+                            cx.s(name);
+                            any = true;
+                        }
+                    }
+                    cx.s(if any { "]" } else { "none]" });
+                }
+                if !nd_options(cx, b.get(24..).unwrap_or(&[]), length as isize - 24)? {
+                    cx.trunc_note();
+                    return Ok(());
+                }
+            }
+        }
+        143 => {
+            let groups = get16(b, 6)?;
+            cx.s(", ");
+            cx.dec(groups);
+            cx.s(" group record(s)");
+        }
+        _ => {}
+    }
+    if !cx.verbose() {
+        cx.s(", length ");
+        cx.dec(length as u64);
+    }
     Ok(())
+}
+
+/// Neighbor discovery options (`icmp6_opt_print`) for the link-layer
+/// address options that solicitations and advertisements carry; other
+/// options are dumped. `Ok(false)`: cut short.
+fn nd_options(cx: &mut Cx<'_>, b: &[u8], mut resid: isize) -> R<bool> {
+    let mut at = 0;
+    while at < b.len() {
+        if at + 1 >= b.len() {
+            return Ok(false);
+        }
+        if resid <= 0 {
+            return Ok(true);
+        }
+        let (kind, units) = (b[at], usize::from(b[at + 1]));
+        let len = units * 8;
+        if units == 0 || at + len > b.len() {
+            return Ok(false);
+        }
+        cx.s("\n\t  ");
+        cx.s(match kind {
+            1 => "source link-address",
+            2 => "destination link-address",
+            3 => "prefix info",
+            4 => "redirected header",
+            5 => "mtu",
+            25 => "rdnss",
+            31 => "dnssl",
+            7 => "advertisement interval",
+            8 => "homeagent information",
+            24 => "route info",
+            _ => "unknown",
+        });
+        cx.s(" option (");
+        cx.dec(kind);
+        cx.s("), length ");
+        cx.dec(len as u64);
+        cx.s(" (");
+        cx.dec(units as u64);
+        cx.s("): ");
+        let body = &b[at + 2..at + len];
+        if matches!(kind, 1 | 2) {
+            for (i, &x) in body.iter().enumerate() {
+                if i > 0 {
+                    cx.s(":");
+                }
+                cx.hex_pad(x, 2);
+            }
+        } else if cx.opts.verbose <= 1 {
+            hex_only(cx.out, "\n\t  ", body, body.len());
+            return Ok(true);
+        }
+        if cx.opts.verbose > 1 {
+            hex_only(cx.out, "\n\t    ", body, body.len());
+        }
+        at += len;
+        resid -= len as isize;
+    }
+    Ok(true)
 }

@@ -3,24 +3,33 @@
 //! and with `-v` the checksum verdict, the addresses and the simple auth string.
 
 use super::ip::IpInfo;
-use super::{bytes, get, get16, Compat, Cx, R};
+use super::{bytes, get, get16, Compat, Cx, Trunc, R};
 use crate::wire::vrrp::{field, ChecksumVariant, Family, Packet, HEADER_LEN};
 
 /// `b` is the VRRP message as captured (cut at the IP length); `len` is the
 /// length the IP header claims for it.
-pub(super) fn print(cx: &mut Cx<'_>, b: &[u8], len: usize, ip: &IpInfo) -> R {
+pub(super) fn print(cx: &mut Cx<'_>, b: &[u8], len: usize, ip: &IpInfo<'_>) -> R {
     cx.proto = "vrrp";
-    cx.s("VRRP");
-    let vt = get(b, field::VER_TYPE)?;
+    let Ok(vt) = get(b, field::VER_TYPE) else {
+        cx.s("VRRP");
+        return Err(Trunc);
+    };
     let (version, msg_type) = (vt >> 4, vt & 0x0f);
-    cx.s("v");
-    cx.dec(version);
-    if msg_type == 1 {
-        cx.s(", Advertisement");
-    } else {
-        cx.s(", unknown type (");
-        cx.dec(msg_type);
-        cx.s(")");
+    match (version, msg_type) {
+        (2, 1) => cx.s("VRRPv2, Advertisement"),
+        (3, 1) => cx.s("VRRPv3, Advertisement"),
+        (_, 1) => {
+            cx.s("VRRPv");
+            cx.dec(version);
+            cx.s(", Advertisement");
+        }
+        _ => {
+            cx.s("VRRPv");
+            cx.dec(version);
+            cx.s(", unknown type (");
+            cx.dec(msg_type);
+            cx.s(")");
+        }
     }
     if ip.ttl != 255 {
         cx.s(", (ttl ");
@@ -30,25 +39,37 @@ pub(super) fn print(cx: &mut Cx<'_>, b: &[u8], len: usize, ip: &IpInfo) -> R {
     if !(2..=3).contains(&version) || msg_type != 1 {
         return Ok(());
     }
+    // tcpdump reads all of a print statement's fields before printing any
+    // of it, so a short packet stops before the statement.
+    let (vrid, prio) = (get(b, field::VRID)?, get(b, field::PRIORITY)?);
     cx.s(", vrid ");
-    cx.dec(get(b, field::VRID)?);
+    cx.dec(vrid);
     cx.s(", prio ");
-    cx.dec(get(b, field::PRIORITY)?);
+    cx.dec(prio);
     let mut auth_type = 0;
     if version == 2 {
         auth_type = get(b, field::AUTH_TYPE)?;
-        cx.s(", authtype ");
-        match auth_type {
-            0 => cx.s("none"),
-            1 => cx.s("simple"),
-            2 => cx.s("ah"),
-            n => {
-                cx.s("#");
-                cx.dec(n);
+        let intvl = get(b, field::ADVER_INT);
+        match (auth_type, intvl.is_ok()) {
+            (0, true) => cx.s(", authtype none, intvl "),
+            (1, true) => cx.s(", authtype simple, intvl "),
+            (2, true) => cx.s(", authtype ah, intvl "),
+            (n, _) => {
+                cx.s(", authtype ");
+                match n {
+                    0 => cx.s("none"),
+                    1 => cx.s("simple"),
+                    2 => cx.s("ah"),
+                    n => {
+                        cx.s("#");
+                        cx.dec(n);
+                    }
+                }
+                intvl?;
+                cx.s(", intvl ");
             }
         }
-        cx.s(", intvl ");
-        cx.dec(get(b, field::ADVER_INT)?);
+        cx.dec(intvl?);
         cx.s("s, length ");
     } else {
         let r = field::MAX_ADVER_INT;
@@ -68,7 +89,7 @@ pub(super) fn print(cx: &mut Cx<'_>, b: &[u8], len: usize, ip: &IpInfo) -> R {
         // are "bad" here, as they are for tcpdump.
         // A claimed length shorter than the header cannot hold a valid
         // checksum (and the view needs the header to read the version).
-        let good = Packet::new_checked(msg).ok().and_then(|p| p.verify_checksum(ip.src, ip.dst));
+        let good = Packet::new_checked(msg).ok().and_then(|p| p.verify_checksum(ip.src(), ip.dst()));
         if good != Some(ChecksumVariant::Rfc) {
             let stored = get16(b, field::CHECKSUM.start)?;
             cx.s(", (bad vrrp cksum ");

@@ -106,6 +106,10 @@ pub fn sync_group(stmt: &Stmt, ctx: &mut Ctx) -> Result<SyncGroup, Fail> {
             }
             kw if keywords::NOTIFY.contains(&kw) => {
                 notify(st, ctx)?;
+                ctx.warn(
+                    st.pos(),
+                    format!("'{kw}' scripts are not run by the simulator"),
+                );
             }
             _ => other(st, keywords::SYNC_GROUP, ctx),
         }
@@ -113,13 +117,11 @@ pub fn sync_group(stmt: &Stmt, ctx: &mut Ctx) -> Result<SyncGroup, Fail> {
     Ok(g)
 }
 
-/// `notify*` script lines: kept in the model, never run.
+/// `notify*` script lines. An instance's are kept in the model without a
+/// warning: the engine decides (the LVS node runs `bypass_ipvs.sh`, the VRRP
+/// daemon warns about the rest); a sync group's are never run.
 fn notify(st: &Stmt, ctx: &mut Ctx) -> Result<(String, String), Fail> {
     let script = string(st, "a script", ctx)?;
-    ctx.warn(
-        st.pos(),
-        format!("'{}' scripts are not run by the simulator", st.keyword()),
-    );
     Ok((st.keyword().to_string(), script))
 }
 

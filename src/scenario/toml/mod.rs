@@ -14,12 +14,12 @@ use super::conf::Span;
 use super::keepalived::{self, ConfError};
 use super::model::{Impl, Node, Role, Scenario};
 use raw::{RawImpl, RawNode, RawRole, RawScenario};
-use values::{duration, if_addr, ip, parse_mac, requests, Src};
+use values::{duration, if_addr, ip, requests, Src};
 
 use ::toml::Spanned;
 pub use event::ACTIONS;
 use std::path::Path;
-pub use values::{default_mac, parse_duration};
+pub use values::{default_mac, parse_duration, parse_mac};
 
 pub const MAX_FILE_BYTES: usize = 16 << 20;
 pub const MAX_NODES: usize = 1024;
@@ -283,6 +283,8 @@ fn node(n: RawNode, index: usize, src: &Src) -> Result<Node, LoadError> {
         ipvsadm,
         requests,
         gateway,
+        ip_forward: n.ip_forward,
+        iptables: n.iptables,
     })
 }
 

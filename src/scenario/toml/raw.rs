@@ -80,6 +80,12 @@ pub struct RawNode {
     #[serde(default)]
     pub ipvsadm: Vec<String>,
     pub gateway: Option<Spanned<String>>,
+    /// `net.ipv4.ip_forward` (routers and LVS-NAT directors).
+    #[serde(default)]
+    pub ip_forward: bool,
+    /// iptables command lines (the two-box article's mangle MARK rules).
+    #[serde(default)]
+    pub iptables: Vec<String>,
     pub requests: Option<Spanned<RawRequests>>,
 }
 

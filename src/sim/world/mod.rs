@@ -207,6 +207,15 @@ impl World {
         v
     }
 
+    /// The IPVS tables of the director nodes, per node index.
+    pub fn ipvs_tables(&self) -> Vec<(usize, &crate::engine::ipvs::kernel::Ipvs)> {
+        let mut v = vec![];
+        for (i, n) in self.nodes.iter().enumerate() {
+            v.extend(n.slots.iter().filter_map(|s| s.machine.as_ref()?.ipvs()).map(|t| (i, t)));
+        }
+        v
+    }
+
     /// Runs every event up to and including `until`; the clock ends at `until`.
     pub fn run_until(&mut self, until: Micros) -> io::Result<()> {
         while self.queue.peek_at().is_some_and(|at| at <= until) {
@@ -290,6 +299,7 @@ impl World {
                         let daemon = self.nodes[n].slots[m].machine.as_ref().map_or("?", |x| x.name()).to_string();
                         self.record(Some(n), Kind::Log { daemon, line });
                     }
+                    Note::LogAs { daemon, line } => self.record(Some(n), Kind::Log { daemon: daemon.to_string(), line }),
                     Note::State(s) => self.record(Some(n), Kind::State(s)),
                     Note::AddAddr { addr, prefix, mac, accept } => {
                         self.nodes[n].host.add_addr(addr, prefix, mac, accept);

@@ -164,11 +164,8 @@ fn vrrp_instance_keywords() {
         [("notify_master".to_string(), "/x.sh master".to_string())]
     );
     assert_eq!((vi.span.line, vi.span.column), (4, 1));
-    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
-    assert_eq!(
-        c.warnings[0].message,
-        "'notify_master' scripts are not run by the simulator"
-    );
+    // The engine, not the parser, says which scripts it does not run.
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
 }
 
 #[test]

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Compare `vrrplab read` with tcpdump (and tshark) on a large VRRP+ARP capture.
+#
+# usage: scripts/bench-vs-tcpdump.sh [PACKETS] [WORKDIR]
+#   PACKETS  default 2000000; WORKDIR default a fresh temporary directory.
+#
+# Builds the release binary, generates the capture with ../shared/bench/gen_capture.py,
+# checks that `vrrplab read -n` prints exactly what `tcpdump -nn -r` prints, then
+# reports wall times (best of several runs, output to /dev/null) as ratios, and the
+# peak memory of each tool. Uses hyperfine when it is installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+packets=${1:-2000000}
+work=${2:-$(mktemp -d)}
+mkdir -p "$work"
+gen=../shared/bench/gen_capture.py
+[ -f "$gen" ] || { echo "missing $gen" >&2; exit 2; }
+export TZ=GMT0
+
+cargo build --release --quiet
+bin=$PWD/target/release/vrrplab
+cap=$work/big.pcap
+[ -f "$cap" ] || python3 "$gen" "$cap" "$packets"
+echo "capture: $cap ($packets packets, $(du -h "$cap" | cut -f1))"
+
+"$bin" read -n "$cap" > "$work/vrrplab.out"
+tcpdump -nn -r "$cap" > "$work/tcpdump.out" 2>/dev/null
+if cmp -s "$work/vrrplab.out" "$work/tcpdump.out"; then
+    echo "output: identical to tcpdump -nn -r ($(wc -l < "$work/tcpdump.out") lines)"
+else
+    echo "output: DIFFERS from tcpdump -nn -r:"; diff "$work/vrrplab.out" "$work/tcpdump.out" | head -5
+    exit 1
+fi
+
+# Best wall time of N runs, in seconds.
+best() {
+    local n=$1; shift
+    local best=
+    for _ in $(seq "$n"); do
+        local s e t
+        s=$(date +%s.%N); "$@" > /dev/null 2>&1; e=$(date +%s.%N)
+        t=$(echo "$e - $s" | bc)
+        if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then best=$t; fi
+    done
+    echo "$best"
+}
+
+# Peak resident memory in MiB.
+peak() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.1f", $1/1024}'; }
+
+if command -v hyperfine >/dev/null; then
+    hyperfine --warmup 1 --runs 5 --export-json "$work/hyperfine.json" --style basic \
+        "$bin read -n $cap" "tcpdump -nn -r $cap" "tcpdump -nn -v -r $cap" > "$work/hyperfine.txt" 2>&1
+    mins=$(python3 -c "import json,sys; print(' '.join(str(r['min']) for r in json.load(open(sys.argv[1]))['results']))" "$work/hyperfine.json")
+    read -r v t tv <<< "$mins"
+else
+    v=$(best 5 "$bin" read -n "$cap")
+    t=$(best 3 tcpdump -nn -r "$cap")
+    tv=$(best 3 tcpdump -nn -v -r "$cap")
+fi
+ratio() { echo "scale=1; $1 / $2" | bc; }
+printf "%-28s %8.3f s\n" "vrrplab read -n" "$v"
+printf "%-28s %8.3f s  (%sx vrrplab)\n" "tcpdump -nn -r" "$t" "$(ratio "$t" "$v")"
+printf "%-28s %8.3f s  (%sx vrrplab)\n" "tcpdump -nn -v -r" "$tv" "$(ratio "$tv" "$v")"
+if command -v tshark >/dev/null; then
+    ts=$(best 1 tshark -n -r "$cap")
+    printf "%-28s %8.3f s  (%sx vrrplab)\n" "tshark -n -r" "$ts" "$(ratio "$ts" "$v")"
+fi
+vs=$(best 1 taskset -c 0 "$bin" read -n "$cap")
+printf "%-28s %8.3f s  (tcpdump -nn -r is %sx)\n" "vrrplab read -n, one core" "$vs" "$(ratio "$t" "$vs")"
+echo "peak RSS: vrrplab $(peak "$bin" read -n "$cap") MiB, tcpdump $(peak tcpdump -nn -r "$cap") MiB"
+echo "cores: $(nproc), load: $(cut -d' ' -f1-3 /proc/loadavg)"
