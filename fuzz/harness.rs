@@ -179,3 +179,10 @@ pub fn filter(data: &[u8]) {
     };
     let _ = filter.matches(&FrameRef::new(1, &frame));
 }
+
+/// ipvsadm command lines (one per line of the input) through the parser.
+pub fn ipvsadm(data: &[u8]) {
+    for line in String::from_utf8_lossy(data).lines().take(64) {
+        let _ = vrrplab::engine::ipvs::ipvsadm::parse::parse(line);
+    }
+}
