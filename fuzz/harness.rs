@@ -130,16 +130,30 @@ pub fn capture_file(data: &[u8]) {
     let Ok(mut source) = capture::open(file.path()) else {
         return;
     };
+    // The readers are this target's subject (the printers are `packet`'s):
+    // every printer on the first frames, the tcpdump line on the rest.
     let mut frame = Frame::default();
-    for _ in 0..10_000 {
+    let mut line = Tcpdump::new(Options {
+        verbose: 1,
+        ..Options::default()
+    });
+    let mut out = Vec::new();
+    for n in 1..=1_000u64 {
         match source.next_frame(&mut frame) {
-            Ok(true) => print_all(
-                Options {
-                    verbose: 1,
-                    ..Options::default()
-                },
-                &frame,
-            ),
+            Ok(true) => {
+                if n <= 8 {
+                    print_all(Options::default(), &frame);
+                }
+                out.clear();
+                line.print(
+                    Numbers {
+                        printed: n,
+                        in_file: n,
+                    },
+                    &FrameView::new(&frame),
+                    &mut out,
+                );
+            }
             _ => break,
         }
     }
@@ -164,4 +178,11 @@ pub fn filter(data: &[u8]) {
         ..Frame::default()
     };
     let _ = filter.matches(&FrameRef::new(1, &frame));
+}
+
+/// ipvsadm command lines (one per line of the input) through the parser.
+pub fn ipvsadm(data: &[u8]) {
+    for line in String::from_utf8_lossy(data).lines().take(64) {
+        let _ = vrrplab::engine::ipvs::ipvsadm::parse::parse(line);
+    }
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 root=..
 shared=${VRRPLAB_SHARED:-$root/../shared}
-mkdir -p corpus/{keepalived_conf,scenario_toml,packet,capture_file,filter}
+mkdir -p corpus/{keepalived_conf,scenario_toml,packet,capture_file,filter,ipvsadm}
 cp "$root"/fixtures/seeds/*.conf corpus/keepalived_conf/ 2>/dev/null || true
 find "$root/fixtures" "$root/captures" "$root/src/scenario/builtin" -name '*.toml' -exec cp {} corpus/scenario_toml/ \; 2>/dev/null || true
 # A minimal scenario, so the TOML target starts from the right shape.
@@ -44,3 +44,8 @@ for expr in 'vrrp.vrid == 51 && vrrp.prio < 100' 'arp.isgratuitous' 'ip.addr == 
   { printf '%s\0' "$expr"; [ -n "$frame" ] && tail -c +2 "$frame"; } > "corpus/filter/seed-$i"
   i=$((i + 1))
 done
+# ipvsadm: the seeds' commands and every form of the man page's synopsis.
+cp "$root"/fixtures/seeds/*.ipvsadm "$root"/fixtures/seeds/lvs-dr-director.sh corpus/ipvsadm/
+printf '%s\n' '-A -t 192.0.2.100:80 -s wrr -p 360 -M 255.255.255.0' '-a -t 192.0.2.100:80 -r 192.0.2.21:80 -g -w 3' \
+  '-A -f 3 -s rr' '-a -u 192.0.2.100:53 -r 192.0.2.22 -m -x 100 -y 10' '-E -t 192.0.2.100:80 -s sh -b sh-port' \
+  '-Ln --stats' '-Lnc' '--set 900 120 300' '-D -t 192.0.2.100:80' '-C' > corpus/ipvsadm/forms

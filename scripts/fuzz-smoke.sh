@@ -20,7 +20,7 @@ cargo fuzz build
 for t in $targets; do
   echo "== fuzz $t (${seconds}s)"
   if ! cargo fuzz run "$t" "fuzz/corpus/$t" -- \
-      -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+      -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
       >"fuzz/$t.log" 2>&1; then
     tail -n 40 "fuzz/$t.log"
     echo "fuzz target $t failed: the input is in fuzz/artifacts/$t/;"

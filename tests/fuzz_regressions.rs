@@ -48,3 +48,8 @@ fn scenario_toml_regressions() {
 fn filter_regressions() {
     replay("filter", harness::filter);
 }
+
+#[test]
+fn ipvsadm_regressions() {
+    replay("ipvsadm", harness::ipvsadm);
+}

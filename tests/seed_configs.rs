@@ -57,3 +57,50 @@ fn the_article_values_come_through() {
     assert!(nopreempt.instances[0].nopreempt);
     assert_eq!(nopreempt.instances[0].priority, Some(150));
 }
+
+/// The ipvsadm commands of the seeds' director scripts, with the scripts'
+/// own `name=value` variables expanded as the shell would.
+fn ipvsadm_lines(script: &str) -> Vec<String> {
+    let mut vars: Vec<(String, String)> = Vec::new();
+    let mut lines = Vec::new();
+    for raw in script.lines().map(str::trim) {
+        let mut line = raw.to_string();
+        // Longest names first, so `$rs1` is not read as `$rs` + `1`.
+        for (name, value) in vars.iter().rev() {
+            line = line
+                .replace(&format!("${{{name}}}"), value)
+                .replace(&format!("${name}"), value);
+        }
+        if let Some((name, value)) = line.split_once('=') {
+            if !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !value.contains(' ')
+            {
+                vars.push((name.to_string(), value.to_string()));
+                vars.sort_by_key(|(n, _)| n.len());
+                continue;
+            }
+        }
+        let first = line.split_whitespace().next().unwrap_or("");
+        if first == "ipvsadm" || first.ends_with("/ipvsadm") {
+            lines.push(line);
+        }
+    }
+    lines
+}
+
+#[test]
+fn seed_ipvsadm_scripts_parse() {
+    use vrrplab::engine::ipvs::ipvsadm::parse::parse;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds");
+    let mut commands = 0;
+    for name in ["lvs-dr-director.sh", "keepalived-ha-gateway.ipvsadm"] {
+        let script = std::fs::read_to_string(dir.join(name)).unwrap();
+        for line in ipvsadm_lines(&script) {
+            parse(&line).unwrap_or_else(|e| panic!("{name}: `{line}`: {e:?}"));
+            commands += 1;
+        }
+    }
+    // lvs_dr.sh: -C, -A and two -a; the gateway: -A and two -a.
+    assert_eq!(commands, 7);
+}
