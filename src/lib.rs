@@ -13,6 +13,8 @@ pub mod cli;
 pub mod dissect;
 pub mod engine;
 pub mod filter;
+pub mod interrupt;
+pub mod lab;
 pub mod print;
 pub mod scenario;
 pub mod sim;

@@ -113,6 +113,8 @@ pub struct Takeover {
     pub cause: Cause,
     pub takeover_us: Option<u64>,
     pub previous: Option<IpAddr>,
+    /// The previous master's priority, when it was still advertising.
+    pub previous_prio: Option<u8>,
     /// The advert the takeover is timed from (priority 0, last advert, or
     /// last advert at the old priority).
     pub trigger_frame: Option<FrameNo>,
@@ -338,6 +340,7 @@ impl Election {
             cause,
             takeover_us: trigger.map(|(at, _)| (ad.ts - at) as u64),
             previous,
+            previous_prio: live.as_ref().map(|m| m.prio),
             trigger_frame: trigger.map(|(_, frame)| frame),
             master_interval_us,
         };
@@ -433,6 +436,13 @@ impl Election {
                     .max_by_key(|t| (t.ts, t.frame))
                     .map(|t| (t.router, t.previous))
                     .or(self.last_takeover.map(|(_, r, p)| (r, p)));
+                // Both stayed master: whoever started second did not hear the
+                // other, whatever the priorities say: its own timer ran out.
+                for t in self.active.iter_mut().filter_map(|a| a.pending.as_mut()) {
+                    t.cause = Cause::Timeout;
+                    t.takeover_us = None;
+                    t.trigger_frame = None;
+                }
                 self.split = Some(Split {
                     routers,
                     since: newest,

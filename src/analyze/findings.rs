@@ -33,6 +33,7 @@ pub fn failover(t: &Takeover) -> Option<Finding> {
             let how = match t.cause {
                 Cause::Resign => "after the master resigned (priority 0)",
                 Cause::Timeout => "after the master went silent",
+                Cause::Preempt if t.previous_prio == Some(t.prio) => "by preemption (equal priority, higher address)",
                 Cause::Preempt => "by preemption (higher priority)",
                 Cause::Initial => "",
             };

@@ -3,7 +3,10 @@
 
 use std::fmt;
 
+#[cfg(feature = "libpcap")]
+pub mod bpf;
 pub mod file;
+pub mod live;
 pub mod pcap;
 pub mod pcapng;
 pub mod writer;

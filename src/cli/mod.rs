@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 mod analyze;
 mod check;
+mod lab;
+mod live;
 mod read;
 mod sim;
 mod timeline;
@@ -38,6 +40,10 @@ pub enum Command {
     Check(check::Args),
     /// Run a scenario in the deterministic simulator
     Sim(sim::Args),
+    /// Run a scenario on real network namespaces, with real keepalived (root)
+    Lab(lab::Args),
+    /// Print (and -w write) packets from a live interface, tcpdump-style
+    Live(live::Args),
     /// Terminal UI: packet list, fields, bytes, timeline, findings, replay
     Tui(tui::Args),
 }
@@ -50,6 +56,8 @@ pub fn main() -> ExitCode {
         Command::Analyze(a) => analyze::run(a),
         Command::Check(a) => check::run(a),
         Command::Sim(a) => sim::run(a),
+        Command::Lab(a) => lab::run(a),
+        Command::Live(a) => live::run(a),
         Command::Tui(a) => tui::run(a),
     };
     match result {

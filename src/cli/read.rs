@@ -12,7 +12,7 @@ use super::Status;
 use crate::capture::{self, writer::PcapWriter, Frame, LinkType, Source};
 use crate::dissect::FrameRef;
 use crate::filter::Filter;
-use crate::print::parallel::print_frames;
+use crate::print::parallel::{print_each, print_frames};
 use crate::print::{json::Json, time::TimeFormat, tree::TreePrinter, Compat, FrameView, Options, Printer, Tcpdump};
 use anyhow::Context;
 use clap::ArgAction;
@@ -25,6 +25,14 @@ pub struct Args {
     /// Capture files (pcap or pcapng, detected from their content), read in order
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub view: View,
+}
+
+/// How frames are filtered, printed and written: the flags `read` shares
+/// with `live`.
+#[derive(clap::Args, Debug)]
+pub struct View {
     /// Do not resolve names (accepted for tcpdump habits: vrrplab never resolves)
     #[arg(short = 'n', action = ArgAction::Count)]
     pub numeric: u8,
@@ -94,7 +102,7 @@ enum Mode {
     Json,
 }
 
-fn mode(args: &Args) -> Mode {
+fn mode(args: &View) -> Mode {
     if args.tree {
         Mode::Tree
     } else if args.json {
@@ -104,7 +112,7 @@ fn mode(args: &Args) -> Mode {
     }
 }
 
-fn printer(args: &Args) -> Box<dyn Printer + Send> {
+fn printer(args: &View) -> Box<dyn Printer + Send> {
     match mode(args) {
         Mode::Tcpdump => Box::new(Tcpdump::new(Options {
             verbose: args.verbose,
@@ -129,7 +137,7 @@ fn printer(args: &Args) -> Box<dyn Printer + Send> {
 type Predicate = Box<dyn FnMut(u64, &FrameView<'_>) -> bool>;
 
 /// The frame predicate the arguments ask for; `None` lets every frame pass.
-fn predicate(args: &Args) -> anyhow::Result<Option<Predicate>> {
+fn predicate(args: &View) -> anyhow::Result<Option<Predicate>> {
     let Some(expr) = &args.filter else {
         return Ok(None);
     };
@@ -185,11 +193,20 @@ fn create(path: &Path, linktype: LinkType, nanos: bool) -> anyhow::Result<PcapWr
 }
 
 pub fn run(args: Args) -> anyhow::Result<Status> {
-    let mut keep = predicate(&args)?;
+    let mut files = args.files.iter();
+    show(&args.view, &mut || files.next().map(|path| capture::open(path)), false)
+}
+
+/// The next input of [`show`]; `None` when there is no more.
+pub type Sources<'a> = dyn FnMut() -> Option<anyhow::Result<Box<dyn Source>>> + 'a;
+
+/// Filters, writes and prints the frames of each source in turn. `live`
+/// prints each frame as soon as it comes (one thread, no batching).
+pub fn show(args: &View, sources: &mut Sources<'_>, live: bool) -> anyhow::Result<Status> {
+    let mut keep = predicate(args)?;
     let print = args.write.is_none() || args.print_too;
     let limit = args.count.unwrap_or(u64::MAX);
     let mut output = args.write.as_ref().map(|path| Output { path: path.clone(), writer: None });
-    let mut files = args.files.iter();
     let mut source: Option<Box<dyn Source>> = None;
     let mut passed: u64 = 0;
     let mut in_file: u64 = 0;
@@ -199,10 +216,10 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     let mut next = |frame: &mut Frame| -> anyhow::Result<Option<u64>> {
         while passed < limit {
             let Some(src) = source.as_mut() else {
-                let Some(path) = files.next() else {
+                let Some(opened) = sources() else {
                     return Ok(None);
                 };
-                source = Some(capture::open(path)?);
+                source = Some(opened?);
                 in_file = 0;
                 continue;
             };
@@ -225,9 +242,13 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         Ok(None)
     };
     let result = if print {
-        let make = || printer(&args);
-        let workers = if make().frame_independent() { workers() } else { 1 };
-        print_frames(workers, &make, &mut next, &mut io::stdout())
+        let make = || printer(args);
+        if live {
+            print_each(&make, &mut next, &mut io::stdout())
+        } else {
+            let workers = if make().frame_independent() { workers() } else { 1 };
+            print_frames(workers, &make, &mut next, &mut io::stdout())
+        }
     } else {
         let mut frame = Frame::default();
         (|| {

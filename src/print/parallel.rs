@@ -40,7 +40,7 @@ pub fn print_frames(
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<()> {
     if workers <= 1 {
-        return sequential(make(), next, out);
+        return sequential(make(), next, out, FLUSH_AT);
     }
     let sink: &mut (dyn Write + Send) = &mut *out;
     std::thread::scope(|scope| {
@@ -182,10 +182,21 @@ fn write_in_order(done: &Receiver<Batch>, spare: &Sender<Batch>, out: &mut (dyn 
     Ok(())
 }
 
+/// As [`print_frames`] on one thread, writing each frame's output as soon
+/// as it is printed: for live captures, where frames trickle in.
+pub fn print_each(
+    make: &PrinterFactory<'_>,
+    next: &mut dyn FnMut(&mut Frame) -> anyhow::Result<Option<u64>>,
+    out: &mut (dyn Write + Send),
+) -> anyhow::Result<()> {
+    sequential(make(), next, out, 0)
+}
+
 fn sequential(
     mut printer: Box<dyn Printer + Send>,
     next: &mut dyn FnMut(&mut Frame) -> anyhow::Result<Option<u64>>,
     out: &mut (dyn Write + Send),
+    flush_at: usize,
 ) -> anyhow::Result<()> {
     let mut buf = Vec::with_capacity(FLUSH_AT + 64 * 1024);
     let mut frame = Frame::default();
@@ -197,8 +208,11 @@ fn sequential(
         };
         printed += 1;
         printer.print(Numbers { printed, in_file }, &FrameView::new(&frame), &mut buf);
-        if buf.len() >= FLUSH_AT {
+        if buf.len() >= flush_at.max(1) {
             out.write_all(&buf)?;
+            if flush_at == 0 {
+                out.flush()?;
+            }
             buf.clear();
         }
     };
