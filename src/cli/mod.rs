@@ -40,7 +40,7 @@ pub enum Command {
     Check(check::Args),
     /// Run a scenario in the deterministic simulator
     Sim(sim::Args),
-    /// Run a scenario on real network namespaces, with real keepalived (root)
+    /// Run a scenario on real network namespaces: the engine or real keepalived (root)
     Lab(lab::Args),
     /// Print (and -w write) packets from a live interface, tcpdump-style
     Live(live::Args),
