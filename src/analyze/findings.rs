@@ -32,6 +32,9 @@ pub fn failover(t: &Takeover) -> Option<Finding> {
                 .map_or_else(|| "nobody".to_string(), |p| p.to_string());
             let how = match t.cause {
                 Cause::Resign => "after the master resigned (priority 0)",
+                Cause::Timeout if t.previous_prio.is_some() => {
+                    "while the master still advertised: it did not hear it, and its own timer ran out"
+                }
                 Cause::Timeout => "after the master went silent",
                 Cause::Preempt if t.previous_prio == Some(t.prio) => "by preemption (equal priority, higher address)",
                 Cause::Preempt => "by preemption (higher priority)",
@@ -40,7 +43,7 @@ pub fn failover(t: &Takeover) -> Option<Finding> {
             let took = t
                 .takeover_us
                 .map_or(String::new(), |u| format!(" in {:.6} s", secs(u as i64)));
-            let exp = expected.map_or(String::new(), |u| {
+            let exp = expected.filter(|_| t.takeover_us.is_some()).map_or(String::new(), |u| {
                 format!(
                     " (keepalived expects {:.6} s for priority {})",
                     secs(u as i64),
