@@ -137,3 +137,14 @@ fn console_blocks_are_found() {
         "a\n```console\n$ echo hi\nhi\n```\nb\n"
     );
 }
+
+#[test]
+fn no_chapter_is_listed_twice() {
+    // mdbook refuses a SUMMARY.md that names a file twice.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("book/src");
+    let summary = std::fs::read_to_string(root.join("SUMMARY.md")).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for link in summary.split("](").skip(1).filter_map(|l| l.split(')').next()) {
+        assert!(seen.insert(link.to_string()), "{link} is listed twice in SUMMARY.md");
+    }
+}
