@@ -1,11 +1,12 @@
 //! Reading capture files on a thread of their own.
 //!
-//! Copying records out of the page cache and parsing their headers is a
-//! fifth of what `analyze` does per frame, and it needs nothing from the
-//! analysis: with a second core the files are read ahead in batches while
-//! the calling thread consumes them in order. Batches and their frame
-//! buffers circulate, so nothing is allocated per frame and memory stays
-//! bounded by the batches in flight.
+//! Copying records out of the page cache, parsing their headers and
+//! whatever per-frame work needs no state (decoding, for the analyzer) is
+//! a good part of what `analyze` does: with a second core the files are
+//! read ahead in batches while the calling thread consumes them in order.
+//! Batches, their frame buffers and their prepared values circulate, so
+//! nothing is allocated per frame and memory stays bounded by the batches
+//! in flight.
 
 use super::{file, Frame};
 use std::path::PathBuf;
@@ -21,26 +22,30 @@ const IN_FLIGHT: usize = 3;
 /// than kept for reuse.
 const KEEP_CAPACITY: usize = 64 << 10;
 
-#[derive(Default)]
-struct Batch {
-    frames: Vec<Frame>,
+struct Batch<T> {
+    frames: Vec<(Frame, T)>,
     len: usize,
 }
 
-/// Calls `each` on every frame of `paths`, in order, the files read on a
-/// second thread. Frames read before an error (a broken record, a missing
-/// second file) are all consumed before the error is returned.
-pub fn for_each_frame(paths: &[PathBuf], each: &mut dyn FnMut(&Frame)) -> anyhow::Result<()> {
+/// Calls `each` on every frame of `paths`, in order, with what `prepare`
+/// made of it; the files are read and `prepare` runs on a second thread.
+/// Frames read before an error (a broken record, a missing second file)
+/// are all consumed before the error is returned.
+pub fn for_each_frame<T: Default + Send>(
+    paths: &[PathBuf],
+    prepare: &(dyn Fn(&mut T, &Frame) + Sync),
+    each: &mut dyn FnMut(&Frame, &T),
+) -> anyhow::Result<()> {
     std::thread::scope(|scope| {
-        let (full_tx, full_rx) = sync_channel::<Batch>(IN_FLIGHT);
-        let (spare_tx, spare_rx) = channel::<Batch>();
+        let (full_tx, full_rx) = sync_channel::<Batch<T>>(IN_FLIGHT);
+        let (spare_tx, spare_rx) = channel::<Batch<T>>();
         for _ in 0..IN_FLIGHT {
             // The receiver is alive: it is ours, below.
-            let _ = spare_tx.send(Batch::default());
+            let _ = spare_tx.send(Batch { frames: Vec::new(), len: 0 });
         }
-        let reader = scope.spawn(move || read(paths, &full_tx, &spare_rx));
+        let reader = scope.spawn(move || read(paths, prepare, &full_tx, &spare_rx));
         for batch in &full_rx {
-            batch.frames[..batch.len].iter().for_each(&mut *each);
+            batch.frames[..batch.len].iter().for_each(|(f, t)| each(f, t));
             // Fails only once the reader is done; its last batches are still queued.
             let _ = spare_tx.send(batch);
         }
@@ -50,7 +55,12 @@ pub fn for_each_frame(paths: &[PathBuf], each: &mut dyn FnMut(&Frame)) -> anyhow
 
 /// Fills spare batches from the files and sends them on, a partial batch
 /// first when reading fails.
-fn read(paths: &[PathBuf], full: &SyncSender<Batch>, spare: &Receiver<Batch>) -> anyhow::Result<()> {
+fn read<T: Default>(
+    paths: &[PathBuf],
+    prepare: &(dyn Fn(&mut T, &Frame) + Sync),
+    full: &SyncSender<Batch<T>>,
+    spare: &Receiver<Batch<T>>,
+) -> anyhow::Result<()> {
     let Ok(mut batch) = spare.recv() else { return Ok(()) };
     let mut bytes = 0;
     let mut result = Ok(());
@@ -64,9 +74,9 @@ fn read(paths: &[PathBuf], full: &SyncSender<Batch>, spare: &Receiver<Batch>) ->
         };
         loop {
             if batch.len == batch.frames.len() {
-                batch.frames.push(Frame::default());
+                batch.frames.push(Default::default());
             }
-            let frame = &mut batch.frames[batch.len];
+            let (frame, prepared) = &mut batch.frames[batch.len];
             if frame.data.capacity() > KEEP_CAPACITY {
                 frame.data = Vec::new();
             }
@@ -78,6 +88,7 @@ fn read(paths: &[PathBuf], full: &SyncSender<Batch>, spare: &Receiver<Batch>) ->
                     break 'files;
                 }
             }
+            prepare(prepared, frame);
             bytes += frame.data.len();
             batch.len += 1;
             if batch.len == BATCH || bytes >= BATCH_BYTES {
@@ -120,7 +131,10 @@ mod tests {
 
     fn seen(paths: &[PathBuf]) -> (Vec<u32>, anyhow::Result<()>) {
         let mut got = Vec::new();
-        let r = for_each_frame(paths, &mut |f| got.push(u32::from_be_bytes(f.data[..4].try_into().unwrap())));
+        let r = for_each_frame(paths, &|n: &mut u32, f| *n = f.data.len() as u32, &mut |f, n| {
+            assert_eq!(*n as usize, f.data.len(), "prepared with its own frame");
+            got.push(u32::from_be_bytes(f.data[..4].try_into().unwrap()))
+        });
         (got, r)
     }
 
