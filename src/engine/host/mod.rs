@@ -15,7 +15,10 @@ use crate::wire::decode::{decode, Net};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+mod hosted;
 mod neighbour;
+
+pub use hosted::Hosted;
 
 /// How long the kernel waits for an ARP/ND answer before asking again
 /// (`retrans_time_ms`), and how many times it asks (`mcast_solicit`).
