@@ -19,7 +19,10 @@
 //!
 //! Frames come in through one AF_PACKET socket per IP version, bound to its
 //! EtherType: such sockets see frames after the interface's ingress hooks,
-//! which is where the lab's `block_vrrp` drops VRRP for engine nodes.
+//! which is where the lab's `block_vrrp` drops VRRP for engine nodes. A
+//! machine with its own host stack (the director, `engine::host::Hosted`)
+//! gets an ARP socket too; it answers ARP and resolves next hops itself,
+//! so its frames all go out through the AF_PACKET socket.
 
 use anyhow::{anyhow, bail, Context};
 use nix::poll::{ppoll, PollFd, PollFlags};
@@ -68,6 +71,9 @@ pub struct Setup {
     pub files: Files,
     pub t0: Instant,
     pub log: LogBook,
+    /// The machine has a host stack of its own (`engine::host::Hosted`):
+    /// it gets ARP frames too, and resolves its next hops itself.
+    pub own_stack: bool,
 }
 
 /// A running driver thread.
@@ -156,6 +162,9 @@ fn run(setup: Setup, factory: Factory, orders: Receiver<Option<Order>>, wake: Ow
     let mut rx = vec![PacketSocket::open_protocol(ifindex, libc::ETH_P_IP as u16, false, MAX_WAIT)?];
     if has_v6 {
         rx.push(PacketSocket::open_protocol(ifindex, libc::ETH_P_IPV6 as u16, false, MAX_WAIT)?);
+    }
+    if setup.own_stack {
+        rx.push(PacketSocket::open_protocol(ifindex, libc::ETH_P_ARP as u16, false, MAX_WAIT)?);
     }
     let tx = PacketSocket::open_protocol(ifindex, 0, false, MAX_WAIT)?;
     let raw4 = raw_socket(libc::AF_INET)?;

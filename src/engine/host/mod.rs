@@ -56,6 +56,22 @@ pub struct HostConfig {
     pub gateway: Option<IpAddr>,
 }
 
+impl HostConfig {
+    /// The stack of a scenario node whose interface is `ifname`; the
+    /// scenario's sysctls are the `all/` ones.
+    pub fn of(node: &crate::scenario::model::Node, ifname: String, mac: Mac) -> HostConfig {
+        HostConfig {
+            ifname,
+            mac,
+            addrs: node.addrs.clone(),
+            lo: node.vip_on_lo.clone(),
+            arp_ignore: Sysctl { all: node.arp_ignore, iface: 0 },
+            arp_announce: Sysctl { all: node.arp_announce, iface: 0 },
+            gateway: node.gateway,
+        }
+    }
+}
+
 /// An address added at run time (a VIP), possibly with its own MAC (use_vmac).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Extra {
