@@ -17,6 +17,7 @@ pub mod capture;
 pub mod cleanup;
 pub mod driver;
 pub mod http;
+pub mod iptables;
 pub mod keepalived;
 pub mod log;
 pub mod netlink;

@@ -94,7 +94,7 @@ fn delete_table(family: &str, name: &str) -> String {
 }
 
 /// Runs `nft -f -` with `script` inside `ns`.
-fn apply(ns: &Netns, script: &str) -> anyhow::Result<()> {
+pub fn apply(ns: &Netns, script: &str) -> anyhow::Result<()> {
     let output = ns.run(|| {
         let mut child = Command::new("nft")
             .args(["-f", "-"])

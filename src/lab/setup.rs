@@ -4,7 +4,9 @@
 use anyhow::{bail, Context};
 use std::net::IpAddr;
 
+use super::iptables;
 use super::netlink::Rtnl;
+use crate::engine::ipvs::iptables::parse_mark_rule;
 use super::netns::Netns;
 use super::BRIDGE;
 use crate::scenario::model::{IfAddr, Impl, Node, Role, Scenario};
@@ -36,8 +38,16 @@ pub fn check_scenario(scenario: &Scenario) -> anyhow::Result<()> {
         if n.keepalived.is_some() && (n.requests.is_some() || serves_http(n)) {
             bail!("node {}: the lab runs no keepalived on a client or real server", n.name);
         }
-        if !n.iptables.is_empty() {
-            bail!("node {}: the lab does not run iptables rules (iptables = [...])", n.name);
+        for line in &n.iptables {
+            // The engine's director applies its MARK rules itself; a
+            // kernel gets the translatable subset as nftables rules.
+            let checked = if own_stack(n) {
+                parse_mark_rule(line).map(|_| ())
+                    .map_err(|e| anyhow::anyhow!("{e} (the engine's director takes mangle PREROUTING MARK rules)"))
+            } else {
+                iptables::translate(line).map(|_| ()).map_err(|e| anyhow::anyhow!("{e} (see `lab::iptables` for the subset)"))
+            };
+            checked.with_context(|| format!("node {}: iptables {line:?}", n.name))?;
         }
         let iface = interface_name(n);
         if iface.is_empty() || iface.len() > 15 || iface == "lo" || iface.contains(['/', ' ']) {
@@ -146,6 +156,10 @@ pub fn node(ns: &Netns, node: &Node, interface: &str, port: &str, lan: &mut Rtnl
         Ok(())
     })
     .with_context(|| format!("setting up node {}", node.name))?;
+    if !own_stack(node) && !node.iptables.is_empty() {
+        let rules = node.iptables.iter().map(|l| iptables::translate(l)).collect::<Result<Vec<_>, _>>()?;
+        super::nft::apply(ns, &iptables::script(&rules)).with_context(|| format!("node {}: iptables rules", node.name))?;
+    }
     Ok(port_index)
 }
 

@@ -21,7 +21,8 @@ fn dr(name: &str, count: u32) -> Scenario {
     s
 }
 
-/// What each request of c1 got, in order: the body (the server's name) or curl's error.
+/// What each request of c1 got, in order: the body (the server's name) or
+/// the end of curl's error.
 fn answers(rec: &vrrplab::lab::run::Recording) -> Vec<String> {
     rec.log
         .iter()
@@ -87,4 +88,108 @@ fn a_real_server_without_arp_ignore_answers_for_the_vip_and_the_analyzer_says_so
     let flagged = flagged.unwrap_or_else(|| panic!("rs2 not flagged: {found:#?}"));
     assert!(flagged.severity >= Severity::Warn);
     assert!(flagged.cause.as_deref().is_some_and(|c| c.contains("arp_ignore")), "{flagged:?}");
+}
+
+#[test]
+fn iptables_lines_become_the_real_servers_nftables_rules() {
+    let Some(_serial) = lab_env(true) else { return };
+    let mut s = dr("lvs-dr", 4);
+    let rs1 = s.nodes.iter_mut().find(|n| n.name == "rs1").unwrap();
+    rs1.iptables = vec!["iptables -A INPUT -d 192.0.2.100 -p tcp -m tcp --dport 80 -j REJECT".into()];
+    let rec = run(&s, &capture_opts()).unwrap();
+    let got = answers(&rec);
+    // rr still alternates; rs1's kernel now refuses what it is sent.
+    // (curl: (7) Failed to connect to 192.0.2.100 port 80: Connection refused)
+    let refused = "Connection refused";
+    assert_eq!(got, ["rs2", refused, "rs2", refused], "{:#?}", rec.log);
+    assert!(!logged(&rec, "rs1", "web: "));
+}
+
+/// The DR cluster with keepalived's virtual_server on the director instead
+/// of ipvsadm: TCP_CHECKs every second, and rs1's check fails at 0.5 s.
+const CHECKED_DR: &str = r#"
+[run]
+duration = "6s"
+
+[[node]]
+name = "gw"
+ip = ["198.51.100.1/24", "192.0.2.1/24"]
+mac = "02:00:00:00:00:01"
+role = "router"
+ip_forward = true
+
+[[node]]
+name = "c1"
+ip = "198.51.100.10/24"
+mac = "02:00:00:00:00:0a"
+role = "client"
+gateway = "198.51.100.1"
+
+[node.requests]
+to = "192.0.2.100:80"
+count = 4
+start = "4s"
+interval = "300ms"
+
+[[node]]
+name = "d1"
+ip = ["192.0.2.10/24", "192.0.2.100/32"]
+mac = "02:00:00:00:00:10"
+role = "director"
+gateway = "192.0.2.1"
+keepalived_conf = """
+virtual_server 192.0.2.100 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    real_server 192.0.2.21 80 {
+        TCP_CHECK {
+            connect_timeout 1
+            retry 0
+        }
+    }
+    real_server 192.0.2.22 80 {
+        TCP_CHECK {
+            connect_timeout 1
+            retry 0
+        }
+    }
+}
+"""
+
+[[node]]
+name = "rs1"
+ip = "192.0.2.21/24"
+mac = "02:00:00:00:00:15"
+role = "real_server"
+gateway = "192.0.2.1"
+vip_on_lo = "192.0.2.100"
+arp_ignore = 1
+arp_announce = 2
+
+[[node]]
+name = "rs2"
+ip = "192.0.2.22/24"
+mac = "02:00:00:00:00:16"
+role = "real_server"
+gateway = "192.0.2.1"
+vip_on_lo = "192.0.2.100"
+arp_ignore = 1
+arp_announce = 2
+
+[[event]]
+at = "500ms"
+action = "check_fail"
+node = "d1"
+real_server = "192.0.2.21:80"
+"#;
+
+#[test]
+fn check_fail_takes_the_real_server_out_of_the_engine_directors_table() {
+    let Some(_serial) = lab_env(false) else { return };
+    let s = vrrplab::scenario::toml::parse(CHECKED_DR, std::path::Path::new("checked-dr.toml")).unwrap();
+    let rec = run(&s, &capture_opts()).unwrap();
+    assert!(logged(&rec, "d1", "Removing service [192.0.2.21]:tcp:80 from VS [192.0.2.100]:tcp:80"), "{:#?}", rec.log);
+    assert_eq!(answers(&rec), ["rs2"; 4], "{:#?}", rec.log);
 }
