@@ -13,7 +13,8 @@
 //!   so that the kernel resolves the next hop's MAC as it would for
 //!   keepalived;
 //! - VIPs are added to and removed from the interface with netlink, so the
-//!   node's kernel answers ARP for them;
+//!   node's kernel answers ARP for them; with `no_accept` an nftables rule
+//!   drops what is addressed to them, as keepalived's firewall rules do;
 //! - tracking scripts run the lab's script file (see `lab::keepalived`);
 //! - log lines go to the lab's log under the node's name.
 //!
@@ -27,7 +28,7 @@
 use anyhow::{anyhow, bail, Context};
 use nix::poll::{ppoll, PollFd, PollFlags};
 use nix::sys::time::TimeSpec;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv6Addr};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -151,6 +152,8 @@ struct Node {
     raw6: Option<OwnedFd>,
     /// VIPs the machine added, with their prefixes (to remove them).
     vips: BTreeMap<IpAddr, u8>,
+    /// Those of them that accept no traffic (`no_accept`).
+    no_accept: BTreeSet<IpAddr>,
     out: Outputs,
 }
 
@@ -180,6 +183,7 @@ fn run(setup: Setup, factory: Factory, orders: Receiver<Option<Order>>, wake: Ow
         raw4,
         raw6,
         vips: BTreeMap::new(),
+        no_accept: BTreeSet::new(),
         out: Outputs::new(),
     };
     let mut frame = Frame::default();
@@ -292,8 +296,10 @@ impl Node {
                 if mac != self.setup.mac {
                     bail!("{addr}: a virtual MAC (use_vmac) is not supported by the lab driver");
                 }
-                if !accept {
-                    self.lab_says(format!("no_accept is not enforced for {addr}"));
+                // The firewall first, so that no packet gets through
+                // between the address and its rule.
+                if !accept && self.no_accept.insert(addr) {
+                    self.sync_no_accept()?;
                 }
                 // A crashed daemon leaves its VIPs behind, as keepalived
                 // killed outright does; its successor finds them there.
@@ -306,9 +312,18 @@ impl Node {
                 if let Some(prefix) = self.vips.remove(&addr) {
                     self.rtnl.del_addr(self.ifindex, IfAddr { addr, prefix })?;
                 }
+                if self.no_accept.remove(&addr) {
+                    self.sync_no_accept()?;
+                }
             }
         }
         Ok(())
+    }
+
+    /// The node's `no_accept` rules as the VIPs now stand.
+    fn sync_no_accept(&self) -> anyhow::Result<()> {
+        let vips: Vec<IpAddr> = self.no_accept.iter().copied().collect();
+        super::nft::no_accept(&self.setup.netns, &vips)
     }
 
     /// A line of the driver's own, in the node's log.
