@@ -20,11 +20,25 @@ pub struct RouterConf {
     pub version: u8,
     pub interval: vrrp::Interval,
     pub auth: Auth,
+    /// Sorted, to compare routers.
     pub vips: Vec<IpAddr>,
+    /// In the advert's order, to see cheaply that the next one is the same.
+    advertised: Vec<IpAddr>,
     pub variant: Option<ChecksumVariant>,
     pub mac: [u8; 6],
     pub first_frame: FrameNo,
     pub first_ts: Micros,
+}
+
+impl RouterConf {
+    fn same(&self, repr: &Repr, variant: Option<ChecksumVariant>, mac: [u8; 6]) -> bool {
+        self.version == repr.version()
+            && self.interval == repr.interval
+            && self.auth == repr.auth
+            && self.variant == variant
+            && self.mac == mac
+            && self.advertised == repr.addrs
+    }
 }
 
 #[derive(Debug)]
@@ -241,17 +255,22 @@ impl Lints {
                 )
             });
         }
+        let routers = self.confs.entry(*key).or_default();
+        // Adverts repeat: rebuild a router's configuration only when it changed.
+        if routers.get(&src).is_some_and(|c| c.same(repr, variant, mac)) {
+            return;
+        }
         let conf = RouterConf {
             version: repr.version(),
             interval: repr.interval,
             auth: repr.auth.clone(),
             vips: sorted(&repr.addrs),
+            advertised: repr.addrs.clone(),
             variant,
             mac,
             first_frame: no,
             first_ts: ts,
         };
-        let routers = self.confs.entry(*key).or_default();
         match routers.get_mut(&src) {
             // Keep the first frame; track changes of configuration.
             Some(c) => {

@@ -42,6 +42,8 @@ pub struct Analyzer {
     arp: arp::ArpTracker,
     lvs: lvs::LvsTracker,
     sink: report::Sink,
+    /// Reused by every advert, so parsing one does not allocate.
+    scratch: vrrp::Repr,
 }
 
 impl Analyzer {
@@ -82,12 +84,10 @@ impl Analyzer {
             self.lints.truncated(no, ts, ip.src);
             return;
         };
-        let Ok(repr) = vrrp::Repr::parse(&p, ip.family) else {
+        let mut repr = std::mem::take(&mut self.scratch);
+        if repr.parse_into(&p, ip.family).is_err() || repr.msg_type != 1 {
             self.lints.malformed(no, ts, ip.src, &p);
-            return;
-        };
-        if repr.msg_type != 1 {
-            self.lints.malformed(no, ts, ip.src, &p);
+            self.scratch = repr;
             return;
         }
         let key = VrKey {
@@ -125,6 +125,7 @@ impl Analyzer {
         if ip.family == Family::Ipv4 {
             self.arp.vips(&repr.addrs, i);
         }
+        self.scratch = repr;
     }
 
     /// Closes open periods and turns what was seen into the report.
@@ -139,8 +140,8 @@ impl Analyzer {
         }
         let mut timeline: Vec<_> = self
             .elections
-            .iter()
-            .flat_map(|e| e.timeline.iter().cloned())
+            .iter_mut()
+            .flat_map(|e| std::mem::take(&mut e.timeline))
             .collect();
         timeline.sort_by(|a, b| a.ts().total_cmp(&b.ts()).then(order(a).cmp(&order(b))));
         let mut sink = std::mem::take(&mut self.sink);
@@ -179,10 +180,7 @@ impl Analyzer {
 /// Analyses capture files in order, frames numbered across them.
 pub fn analyze_files(paths: &[std::path::PathBuf]) -> anyhow::Result<Report> {
     let mut a = Analyzer::new();
-    for p in paths {
-        let mut src = crate::capture::file::open(p)?;
-        a.feed_source(src.as_mut())?;
-    }
+    crate::capture::readahead::for_each_frame(paths, &mut |f| a.feed(f))?;
     Ok(a.finish())
 }
 
