@@ -137,41 +137,43 @@ impl ArpTracker {
         {
             return;
         }
+        let stale = self.router_macs.contains(&mac);
+        let kind = if stale { "stale_vip_owner" } else { "vip_answered_by_other" };
+        // Reported once per address and MAC; a flapping pair repeats the claim.
+        if !self.reported.insert((kind, vip, mac)) {
+            return;
+        }
         let master: Vec<String> = e
             .masters()
             .map(|(ip, m)| format!("{ip} ({})", mac_str(&m)))
             .collect();
-        let (kind, sev, msg, cause) = if self.router_macs.contains(&mac) {
+        let (sev, msg, cause) = if stale {
             (
-                "stale_vip_owner",
                 Severity::Warn,
                 format!("{} claimed {vip} while the master is {}", mac_str(&mac), master.join(", ")),
                 "a former master still answers for the VIP (it crashed and came back, or missed the takeover); hosts that believe it send traffic to the wrong box",
             )
         } else {
             (
-                "vip_answered_by_other",
                 Severity::Error,
                 format!("{} answered ARP for the virtual address {vip}, but the master is {}", mac_str(&mac), master.join(", ")),
                 "a host that is not a VRRP router holds the VIP: an LVS-DR real server with the VIP on lo but without arp_ignore=1 / arp_announce=2",
             )
         };
-        if self.reported.insert((kind, vip, mac)) {
-            self.done.push(Finding {
-                severity: sev,
-                kind,
-                ts: secs(ts),
-                vrid: Some(e.key().vrid),
-                family: None,
-                frames: vec![no],
-                message: msg,
-                cause: Some(cause.into()),
-                data: json!({"address": vip.to_string(), "mac": mac_str(&mac)})
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default(),
-            });
-        }
+        self.done.push(Finding {
+            severity: sev,
+            kind,
+            ts: secs(ts),
+            vrid: Some(e.key().vrid),
+            family: None,
+            frames: vec![no],
+            message: msg,
+            cause: Some(cause.into()),
+            data: json!({"address": vip.to_string(), "mac": mac_str(&mac)})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        });
     }
 
     /// An ordinary address claimed by a second MAC.

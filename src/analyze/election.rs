@@ -137,6 +137,9 @@ pub struct SplitBrain {
 }
 
 /// The election state of one virtual router.
+/// Frames kept as the evidence of a split brain (the finding shows these).
+const SPLIT_EVIDENCE: usize = 10;
+
 #[derive(Debug)]
 pub struct Election {
     key: VrKey,
@@ -390,7 +393,7 @@ impl Election {
     /// Emits the takeovers that waited for a contest to resolve: the
     /// router is alone now, or in a split brain.
     fn resolve_pending(&mut self, all: bool) {
-        if !(all || self.active.len() == 1) {
+        if !(all || self.active.len() == 1) || self.active.iter().all(|a| a.pending.is_none()) {
             return;
         }
         let mut ready: Vec<Takeover> = self
@@ -415,7 +418,10 @@ impl Election {
                 .all(|a| a.last > newest && a.last - newest >= a.interval_us as Micros)
                 || self.active.iter().any(|a| a.deaf);
             if self.split.is_some() {
-                self.split_frames.push(ad.frame);
+                // Evidence, not a record: a split brain can last for hours.
+                if self.split_frames.len() < SPLIT_EVIDENCE {
+                    self.split_frames.push(ad.frame);
+                }
             } else if both_kept_on {
                 let mut routers: Vec<IpAddr> = self.active.iter().map(|a| a.router).collect();
                 routers.sort();
