@@ -58,9 +58,10 @@ struct Agg {
 #[derive(Debug, Default)]
 pub struct Lints {
     aggs: BTreeMap<(&'static str, IpAddr, u8), Agg>,
-    /// Per virtual router, each router's advertised configuration. Looked
-    /// up for every advert, so hashed; sorted where reported.
-    confs: FxHashMap<VrKey, Routers>,
+    /// Per virtual router, in the analyzer's election order (so an advert
+    /// finds its own by index), each router's advertised configuration;
+    /// sorted where reported.
+    confs: Vec<(VrKey, Routers)>,
 }
 
 /// One mismatch between two routers of one virtual router.
@@ -136,7 +137,9 @@ impl Lints {
         });
     }
 
-    pub fn advert(&mut self, no: FrameNo, ts: Micros, ad: &Advert, repr: &Repr) {
+    /// `election` is the index of the advert's virtual router in the order
+    /// they were first seen.
+    pub fn advert(&mut self, no: FrameNo, ts: Micros, election: usize, ad: &Advert, repr: &Repr) {
         let (key, src, variant, mac) = (&ad.key, ad.src, ad.variant, ad.mac);
         let (vrid, fam) = (key.vrid, Some(key.family));
         if ad.ttl != 255 {
@@ -247,7 +250,10 @@ impl Lints {
                 )
             });
         }
-        let routers = self.confs.entry(*key).or_default();
+        if election == self.confs.len() {
+            self.confs.push((*key, Routers::default()));
+        }
+        let routers = &mut self.confs[election].1;
         // Adverts repeat: rebuild a router's configuration only when it changed.
         if routers.get(&src).is_some_and(|c| c.same(repr, variant, mac)) {
             return;
@@ -279,9 +285,13 @@ impl Lints {
         }
     }
 
+    fn routers(&self, key: &VrKey) -> Option<&Routers> {
+        self.confs.iter().find(|(k, _)| k == key).map(|(_, r)| r)
+    }
+
     /// The configuration differences between the routers of `key`.
     pub fn mismatches(&self, key: &VrKey) -> Vec<Mismatch> {
-        let Some(routers) = self.confs.get(key) else {
+        let Some(routers) = self.routers(key) else {
             return Vec::new();
         };
         let mut list: Vec<(&IpAddr, &RouterConf)> = routers.iter().collect();
@@ -398,18 +408,16 @@ impl Lints {
                 }
             })
             .collect();
-        let mut keys: Vec<VrKey> = self.confs.keys().copied().collect();
-        keys.sort_unstable();
-        for key in keys {
-            for m in self.mismatches(&key) {
-                let first = |r: &IpAddr| self.confs[&key][r].first_frame;
-                let ts = self.confs[&key][&m.a]
-                    .first_ts
-                    .max(self.confs[&key][&m.b].first_ts);
+        let mut confs: Vec<&(VrKey, Routers)> = self.confs.iter().collect();
+        confs.sort_unstable_by_key(|(key, _)| *key);
+        for (key, routers) in confs {
+            for m in self.mismatches(key) {
+                let first = |r: &IpAddr| routers[r].first_frame;
+                let ts = routers[&m.a].first_ts.max(routers[&m.b].first_ts);
                 let (severity, cause) = match m.kind {
                     "vrid_collision" => (Severity::Error, "two clusters share one VRID on this segment (keepalived #2444): give each its own virtual_router_id"),
                     "auth_mismatch" => (Severity::Error, "keepalived ignores adverts with another password (\"received an invalid passwd!\"): both become master"),
-                    "interval_mismatch" if key_is_v2(&self.confs[&key]) => (Severity::Error, "VRRPv2 routers ignore adverts with another interval (\"advertisement interval mismatch\"): both become master"),
+                    "interval_mismatch" if key_is_v2(routers) => (Severity::Error, "VRRPv2 routers ignore adverts with another interval (\"advertisement interval mismatch\"): both become master"),
                     "version_mismatch" | "checksum_variant_mismatch" => (Severity::Error, "the routers discard each other's adverts: both become master"),
                     _ => (Severity::Warn, "the routers' configurations differ"),
                 };

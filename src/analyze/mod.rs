@@ -83,7 +83,6 @@ impl Analyzer {
     }
 
     fn advert(&mut self, no: FrameNo, ts: Micros, ad: &sighting::Advert, repr: &vrrp::Repr) {
-        self.lints.advert(no, ts, ad, repr);
         let version = repr.version();
         let i = match self.index.get(&ad.key) {
             Some(&i) => i,
@@ -93,6 +92,7 @@ impl Analyzer {
                 self.elections.len() - 1
             }
         };
+        self.lints.advert(no, ts, i, ad, repr);
         let interval_us = match repr.interval {
             Interval::Seconds(0) | Interval::Centis(0) => 1_000_000,
             other => other.micros(),

@@ -31,7 +31,7 @@ pub struct FormatError {
 pub fn open(path: &Path) -> anyhow::Result<Box<dyn Source>> {
     let name = path.display().to_string();
     let file = File::open(path).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-    let mut input = Input::new(BufReader::with_capacity(READ_BUFFER, file), name);
+    let mut input = Input::new(Bytes::of(file), name);
     let mut magic = [0u8; 4];
     let n = input.fill(&mut magic)?;
     if n < 4 {
@@ -49,16 +49,86 @@ fn io_error(name: &str, pos: u64, e: io::Error) -> anyhow::Error {
     anyhow::anyhow!("{name}: offset {pos}: {e}")
 }
 
-/// A buffered file that knows its name and how far it has read, so every
-/// error can say where it happened.
+/// A file's bytes: mapped into memory when it is a regular file, which
+/// spares copying every byte out of the page cache (the larger part of what
+/// the reading thread of `analyze` spent), else read through a buffer
+/// (pipes, devices).
+///
+/// A mapping fails with SIGBUS if another process truncates the file
+/// while it is read, the risk ripgrep also takes for single files.
+pub(crate) enum Bytes {
+    Buffered(BufReader<File>),
+    Mapped { map: io::Cursor<memmap2::Mmap>, released: usize },
+}
+
+/// Pages read are released from the mapping in steps of this many bytes,
+/// so the resident size stays small whatever the file size.
+const RELEASE_STEP: usize = 8 << 20;
+
+impl Bytes {
+    pub(crate) fn of(file: File) -> Bytes {
+        let regular = file.metadata().is_ok_and(|m| m.is_file() && m.len() > 0);
+        // SAFETY: the mapping is read-only and private to this reader; a
+        // concurrent truncation is the documented risk above.
+        match regular.then(|| unsafe { memmap2::Mmap::map(&file) }) {
+            Some(Ok(map)) => {
+                let _ = map.advise(memmap2::Advice::Sequential);
+                Bytes::Mapped { map: io::Cursor::new(map), released: 0 }
+            }
+            _ => Bytes::Buffered(BufReader::with_capacity(READ_BUFFER, file)),
+        }
+    }
+}
+
+impl Read for Bytes {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = match self {
+            Bytes::Buffered(r) => return r.read(buf),
+            Bytes::Mapped { map, .. } => map.read(buf)?,
+        };
+        self.consume(0);
+        Ok(n)
+    }
+}
+
+impl BufRead for Bytes {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        match self {
+            Bytes::Buffered(r) => r.fill_buf(),
+            Bytes::Mapped { map, .. } => map.fill_buf(),
+        }
+    }
+
+    fn consume(&mut self, n: usize) {
+        match self {
+            Bytes::Buffered(r) => r.consume(n),
+            Bytes::Mapped { map, released } => {
+                map.consume(n);
+                let at = map.position() as usize;
+                if at - *released >= RELEASE_STEP {
+                    // SAFETY: DONTNEED on a read-only file mapping only drops
+                    // this process's references: the bytes are still the
+                    // file's (from the page cache) if touched again.
+                    let _ = unsafe {
+                        map.get_ref().unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, *released, at - *released)
+                    };
+                    *released = at;
+                }
+            }
+        }
+    }
+}
+
+/// A file that knows its name and how far it has read, so every error can
+/// say where it happened.
 pub struct Input {
-    r: BufReader<File>,
+    r: Bytes,
     pos: u64,
     name: String,
 }
 
 impl Input {
-    pub(crate) fn new(r: BufReader<File>, name: String) -> Input {
+    pub(crate) fn new(r: Bytes, name: String) -> Input {
         Input { r, pos: 0, name }
     }
 
@@ -128,5 +198,58 @@ impl Input {
         let got = io::copy(&mut (&mut self.r).take(n), &mut io::sink()).map_err(|e| io_error(&self.name, self.pos, e))?;
         self.pos += got;
         Ok(got)
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::super::test_support::pcap_bytes;
+    use super::super::Frame;
+    use super::*;
+
+    /// `n` records of `len` bytes each carrying its number.
+    fn capture(n: u32, len: usize) -> Vec<u8> {
+        let data: Vec<Vec<u8>> = (0..n)
+            .map(|i| {
+                let mut d = vec![0xab; len];
+                d[..4].copy_from_slice(&i.to_be_bytes());
+                d
+            })
+            .collect();
+        let recs: Vec<(u32, u32, &[u8], u32)> = data.iter().map(|d| (1, 0, d.as_slice(), len as u32)).collect();
+        pcap_bytes(false, false, 1, &recs)
+    }
+
+    fn numbers(mut src: Box<dyn Source>) -> Vec<u32> {
+        let (mut f, mut out) = (Frame::default(), Vec::new());
+        while src.next_frame(&mut f).unwrap() {
+            out.push(u32::from_be_bytes(f.data[..4].try_into().unwrap()));
+        }
+        out
+    }
+
+    #[test]
+    fn a_mapped_file_past_several_release_steps_reads_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.pcap");
+        let n = (3 * RELEASE_STEP / 1000) as u32;
+        std::fs::write(&path, capture(n, 1000 - 16)).unwrap();
+        let src = open(&path).unwrap();
+        assert_eq!(numbers(src), (0..n).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_pipe_is_read_through_a_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let bytes = capture(5000, 100);
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, bytes).unwrap())
+        };
+        let src = open(&fifo).unwrap();
+        assert_eq!(numbers(src), (0..5000).collect::<Vec<_>>());
+        writer.join().unwrap();
     }
 }
