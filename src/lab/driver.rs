@@ -284,8 +284,10 @@ impl Node {
                 self.carry_out();
                 if cmd == Command::Stop {
                     self.rx.retain(|r| r.from.is_none());
-                    if let Err(e) = self.vmacs.stop(&mut self.rtnl, &self.setup.interface) {
-                        self.lab_says(format!("{e:#}"));
+                    let (node, log) = (&self.setup.node, &self.setup.log);
+                    let mut say = |line: String| log.push(node, format!("lab: {line}"));
+                    if let Err(e) = self.vmacs.stop(&mut self.rtnl, &self.setup.interface, &mut say) {
+                        say(format!("{e:#}"));
                     }
                 }
             }

@@ -42,6 +42,7 @@ pub struct Link {
     pub mac: Option<[u8; 6]>,
     /// The link it sits on (a macvlan's or a VLAN's lower device).
     pub lower: Option<u32>,
+    pub macvlan: bool,
     /// A macvlan in private mode.
     pub private_macvlan: bool,
 }
@@ -256,12 +257,13 @@ impl Rtnl {
 }
 
 fn link_of(l: &LinkMessage) -> Link {
-    let mut link = Link { index: l.header.index, mac: None, lower: None, private_macvlan: false };
+    let mut link = Link { index: l.header.index, mac: None, lower: None, macvlan: false, private_macvlan: false };
     for a in &l.attributes {
         match a {
             LinkAttribute::Address(m) => link.mac = <[u8; 6]>::try_from(m.as_slice()).ok(),
             LinkAttribute::Link(i) => link.lower = Some(*i),
             LinkAttribute::LinkInfo(infos) => {
+                link.macvlan = infos.contains(&LinkInfo::Kind(InfoKind::MacVlan));
                 link.private_macvlan = infos.iter().any(|i| {
                     matches!(i, LinkInfo::Data(InfoData::MacVlan(d)) if d.contains(&InfoMacVlan::Mode(MacVlanMode::Private)))
                 })

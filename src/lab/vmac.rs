@@ -177,19 +177,21 @@ impl Vmacs {
         self.generation += 1;
         let mut rx = Vec::new();
         for vmac in self.plan.clone() {
-            let found = rtnl.find_link(&vmac.name)?;
-            let index = match found {
+            let index = match rtnl.find_link(&vmac.name)? {
                 Some(l) if l.private_macvlan && l.mac == Some(vmac.mac) && l.lower == Some(lower) => {
                     say(format!("found matching interface {}", vmac.name));
                     l.index
                 }
-                Some(l) if l.lower.is_some() => {
-                    say(format!("removing old VMAC interface {} due to conflicting interface", vmac.name));
-                    rtnl.del_link(l.index)?;
-                    self.create(rtnl, &vmac, lower, lower_name, lower_mac)?
+                Some(l) if !l.macvlan => bail!("VMAC {} conflicts with existing interface", vmac.name),
+                found => {
+                    if let Some(l) = found {
+                        say(format!("removing old VMAC interface {} due to conflicting interface", vmac.name));
+                        rtnl.del_link(l.index)?;
+                    }
+                    let index = self.create(rtnl, &vmac, lower, lower_name, lower_mac)?;
+                    say(format!("created VMAC interface {}", vmac.name));
+                    index
                 }
-                Some(_) => bail!("VMAC {} conflicts with existing interface", vmac.name),
-                None => self.create(rtnl, &vmac, lower, lower_name, lower_mac)?,
             };
             let tx = PacketSocket::open_protocol(index, 0, false, poll)?;
             for &p in protocols {
@@ -233,12 +235,15 @@ impl Vmacs {
 
     /// The daemon stopped: its macvlans go, the node's interface gets its
     /// ARP settings back.
-    pub fn stop(&mut self, rtnl: &mut Rtnl, lower_name: &str) -> anyhow::Result<()> {
+    pub fn stop(&mut self, rtnl: &mut Rtnl, lower_name: &str, say: &mut dyn FnMut(String)) -> anyhow::Result<()> {
         self.generation += 1;
         let mut first_err = None;
         for up in self.up.drain(..) {
-            if let Err(e) = rtnl.del_link(up.index) {
-                first_err.get_or_insert(e.context(format!("removing VMAC interface {}", up.vmac.name)));
+            match rtnl.del_link(up.index) {
+                Ok(()) => say(format!("removed VMAC interface {}", up.vmac.name)),
+                Err(e) => {
+                    first_err.get_or_insert(e.context(format!("removing VMAC interface {}", up.vmac.name)));
+                }
             }
         }
         if let Some((ignore, filter)) = self.saved.take() {
