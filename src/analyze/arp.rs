@@ -75,12 +75,14 @@ impl ArpTracker {
         }
         // A GARP belongs to the latest takeover of its address: the next
         // takeover ends the previous one's window.
-        let (superseded, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.watches)
-            .into_iter()
-            .partition(|w| w.vips.iter().any(|v| vips.contains(v)));
-        self.watches = keep;
-        for w in superseded {
-            self.report_garps(w, true);
+        let mut i = 0;
+        while i < self.watches.len() {
+            if self.watches[i].vips.iter().any(|v| vips.contains(v)) {
+                let w = self.watches.remove(i);
+                self.report_garps(w, true);
+            } else {
+                i += 1;
+            }
         }
         self.watches.push(GarpWatch {
             takeover: t.clone(),

@@ -11,6 +11,7 @@ use super::{secs, Micros};
 use super::sighting::{Advert, What};
 use crate::wire::vrrp::{self, Auth, AuthType, ChecksumVariant, Family, Repr};
 use serde_json::{json, Map, Value};
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -57,8 +58,9 @@ struct Agg {
 #[derive(Debug, Default)]
 pub struct Lints {
     aggs: BTreeMap<(&'static str, IpAddr, u8), Agg>,
-    /// Per virtual router, each router's advertised configuration.
-    pub confs: BTreeMap<VrKey, BTreeMap<IpAddr, RouterConf>>,
+    /// Per virtual router, each router's advertised configuration. Looked
+    /// up for every advert, so hashed; sorted where reported.
+    confs: FxHashMap<VrKey, Routers>,
 }
 
 /// One mismatch between two routers of one virtual router.
@@ -282,7 +284,8 @@ impl Lints {
         let Some(routers) = self.confs.get(key) else {
             return Vec::new();
         };
-        let list: Vec<(&IpAddr, &RouterConf)> = routers.iter().collect();
+        let mut list: Vec<(&IpAddr, &RouterConf)> = routers.iter().collect();
+        list.sort_unstable_by_key(|(ip, _)| **ip);
         let mut out = Vec::new();
         for (i, (a, ca)) in list.iter().enumerate() {
             for (b, cb) in &list[i + 1..] {
@@ -395,7 +398,8 @@ impl Lints {
                 }
             })
             .collect();
-        let keys: Vec<VrKey> = self.confs.keys().copied().collect();
+        let mut keys: Vec<VrKey> = self.confs.keys().copied().collect();
+        keys.sort_unstable();
         for key in keys {
             for m in self.mismatches(&key) {
                 let first = |r: &IpAddr| self.confs[&key][r].first_frame;
@@ -426,7 +430,9 @@ impl Lints {
     }
 }
 
-fn key_is_v2(routers: &BTreeMap<IpAddr, RouterConf>) -> bool {
+type Routers = FxHashMap<IpAddr, RouterConf>;
+
+fn key_is_v2(routers: &Routers) -> bool {
     routers.values().all(|c| c.version == 2)
 }
 

@@ -103,10 +103,11 @@ impl Analyzer {
         };
         let heard = Advert { ts, frame: no, src: ad.src, mac: ad.mac, prio: repr.priority, version, interval_us, auth };
         self.elections[i].advert(&heard);
-        for t in std::mem::take(&mut self.elections[i].started) {
+        // Drained, not taken: the vectors keep their capacity for the next takeover.
+        for t in self.elections[i].started.drain(..) {
             self.arp.expect_garps(&t, &repr.addrs);
         }
-        for t in std::mem::take(&mut self.elections[i].fresh) {
+        for t in self.elections[i].fresh.drain(..) {
             if t.cause != report::Cause::Initial && self.sink.wants("failover") {
                 self.sink.extend(findings::failover(&t));
             }

@@ -175,7 +175,8 @@ pub struct Report {
 #[derive(Debug, Default)]
 pub struct Sink {
     kept: Vec<Finding>,
-    per_kind: std::collections::BTreeMap<&'static str, (usize, Finding)>,
+    /// Looked up for every candidate finding, so hashed, not ordered.
+    per_kind: rustc_hash::FxHashMap<&'static str, (usize, Finding)>,
 }
 
 impl Sink {
@@ -215,7 +216,9 @@ impl Sink {
     /// The kept findings, plus one per kind that overflowed saying how many
     /// were left out.
     pub fn finish(mut self) -> Vec<Finding> {
-        for (kind, (n, first)) in self.per_kind {
+        let mut per_kind: Vec<_> = self.per_kind.into_iter().collect();
+        per_kind.sort_unstable_by_key(|(kind, _)| *kind);
+        for (kind, (n, first)) in per_kind {
             if n > Self::PER_KIND {
                 let mut data = serde_json::Map::new();
                 data.insert("omitted".into(), serde_json::json!(n - Self::PER_KIND));

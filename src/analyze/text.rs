@@ -8,28 +8,11 @@ use std::io::{self, Write};
 /// `2026-01-01 00:00:03.609375` for seconds since the epoch, in UTC.
 pub fn utc(ts: f64) -> String {
     let us = (ts * 1e6).round() as i64;
-    let (secs, frac) = (us.div_euclid(1_000_000), us.rem_euclid(1_000_000));
-    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{frac:06}",
-        sod / 3600,
-        sod / 60 % 60,
-        sod % 60
-    )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    match jiff::Timestamp::from_microsecond(us) {
+        Ok(t) => t.strftime("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+        // Beyond jiff's years -9999..=9999: the seconds as they are.
+        Err(_) => format!("{ts:.6}"),
+    }
 }
 
 fn vr_title(k: &KeyFields) -> String {

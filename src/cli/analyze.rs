@@ -3,7 +3,6 @@
 use super::Status;
 use crate::analyze::report::Severity;
 use crate::analyze::{analyze_files, text};
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -27,16 +26,7 @@ pub enum FailOn {
 
 pub fn run(args: Args) -> anyhow::Result<Status> {
     let report = analyze_files(&args.files)?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    if args.json {
-        for f in &report.findings {
-            serde_json::to_writer(&mut out, f)?;
-            out.write_all(b"\n")?;
-        }
-    } else {
-        text::findings(&report, &mut out)?;
-    }
-    out.flush()?;
+    super::write_report(args.json, &report.findings, |out| text::findings(&report, out))?;
     let threshold = match args.fail_on {
         None => return Ok(Status::Ok),
         Some(FailOn::Warn) => Severity::Warn,

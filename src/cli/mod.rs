@@ -79,3 +79,24 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
+
+/// Writes a report's `items` to stdout as JSON lines with `--json`, else
+/// as `text` renders them (`timeline` and `analyze` differ only in these).
+fn write_report<T: serde::Serialize>(
+    json: bool,
+    items: &[T],
+    text: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if json {
+        for item in items {
+            serde_json::to_writer(&mut out, item)?;
+            out.write_all(b"\n")?;
+        }
+    } else {
+        text(&mut out)?;
+    }
+    out.flush()?;
+    Ok(())
+}

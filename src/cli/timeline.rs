@@ -2,7 +2,6 @@
 
 use super::Status;
 use crate::analyze::{analyze_files, text};
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -17,15 +16,6 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<Status> {
     let report = analyze_files(&args.files)?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    if args.json {
-        for e in &report.timeline {
-            serde_json::to_writer(&mut out, e)?;
-            out.write_all(b"\n")?;
-        }
-    } else {
-        text::timeline(&report, &mut out)?;
-    }
-    out.flush()?;
+    super::write_report(args.json, &report.timeline, |out| text::timeline(&report, out))?;
     Ok(Status::Ok)
 }

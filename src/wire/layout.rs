@@ -91,6 +91,9 @@ pub mod tcp {
     pub const ACK: Field = 8..12;
     /// Data offset (4 bits) and flags (12 bits).
     pub const OFFSET_FLAGS: Field = 12..14;
+    /// The low byte of `OFFSET_FLAGS`: CWR, ECE, URG, ACK, PSH, RST, SYN, FIN.
+    pub const FLAGS: usize = 13;
+    pub const CHECKSUM: Field = 16..18;
     pub const HEADER_LEN: usize = 20;
 }
 

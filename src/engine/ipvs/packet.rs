@@ -10,24 +10,14 @@ pub const PROTO_IPIP: u8 = 4;
 pub const PROTO_TCP: u8 = 6;
 pub const PROTO_UDP: u8 = 17;
 
+/// The IPv4 header's fields and, inside the transport header, the ports
+/// and checksums, named once in [`crate::wire::layout`].
 mod field {
-    use crate::wire::Field;
-    pub const VER_IHL: usize = 0;
-    pub const TOS: usize = 1;
-    pub const LENGTH: Field = 2..4;
-    pub const IDENT: Field = 4..6;
-    pub const FLAGS_FRAG: Field = 6..8;
-    pub const TTL: usize = 8;
-    pub const PROTOCOL: usize = 9;
-    pub const CHECKSUM: Field = 10..12;
-    pub const SRC: Field = 12..16;
-    pub const DST: Field = 16..20;
-    // Offsets inside the transport header.
-    pub const SRC_PORT: Field = 0..2;
-    pub const DST_PORT: Field = 2..4;
-    pub const TCP_FLAGS: usize = 13;
-    pub const TCP_CHECKSUM: Field = 16..18;
-    pub const UDP_CHECKSUM: Field = 6..8;
+    pub use crate::wire::layout::ipv4::{CHECKSUM, DST, FLAGS_FRAG, IDENT, PROTOCOL, SRC, TTL, VER_IHL};
+    pub use crate::wire::layout::ipv4::{DSCP_ECN as TOS, TOTAL_LEN as LENGTH};
+    pub use crate::wire::layout::ports::{DST as DST_PORT, SRC as SRC_PORT};
+    pub use crate::wire::layout::tcp::{CHECKSUM as TCP_CHECKSUM, FLAGS as TCP_FLAGS};
+    pub use crate::wire::layout::udp::CHECKSUM as UDP_CHECKSUM;
 }
 
 /// IPv4 "don't fragment".
