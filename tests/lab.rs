@@ -189,3 +189,6 @@ mod cli;
 
 #[path = "lab/lvs.rs"]
 mod lvs;
+
+#[path = "lab/vmac.rs"]
+mod vmac;

@@ -15,6 +15,9 @@
 //! - VIPs are added to and removed from the interface with netlink, so the
 //!   node's kernel answers ARP for them; with `no_accept` an nftables rule
 //!   drops what is addressed to them, as keepalived's firewall rules do;
+//! - `use_vmac` instances get keepalived's macvlans while the daemon runs
+//!   (see [`vmac`](super::vmac)): their VIPs go there, and what the machine
+//!   sends from a virtual MAC goes out through them;
 //! - tracking scripts run the lab's script file (see `lab::keepalived`);
 //! - log lines go to the lab's log under the node's name.
 //!
@@ -25,7 +28,7 @@
 //! gets an ARP socket too; it answers ARP and resolves next hops itself,
 //! so its frames all go out through the AF_PACKET socket.
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, Context};
 use nix::poll::{ppoll, PollFd, PollFlags};
 use nix::sys::time::TimeSpec;
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,6 +42,7 @@ use super::keepalived::Files;
 use super::log::LogBook;
 use super::netlink::Rtnl;
 use super::netns::Netns;
+use super::vmac::{Rx, Vmac, Vmacs};
 use crate::capture::live::PacketSocket;
 use crate::capture::Frame;
 use crate::engine::{Command, Machine, Micros, Note, Outputs, Tx};
@@ -75,6 +79,8 @@ pub struct Setup {
     /// The machine has a host stack of its own (`engine::host::Hosted`):
     /// it gets ARP frames too, and resolves its next hops itself.
     pub own_stack: bool,
+    /// The macvlans of the daemon's `use_vmac` instances.
+    pub vmacs: Vec<Vmac>,
 }
 
 /// A running driver thread.
@@ -146,12 +152,18 @@ struct Node {
     machine: Box<dyn Machine + Send>,
     rtnl: Rtnl,
     ifindex: u32,
+    /// What the receiving sockets are bound to (EtherTypes).
+    protocols: Vec<u16>,
+    /// The node interface's receiving sockets, then the macvlans'.
+    rx: Vec<Rx>,
     /// Sends whole frames; receives nothing (protocol 0).
     tx: PacketSocket,
+    vmacs: Vmacs,
     raw4: OwnedFd,
     raw6: Option<OwnedFd>,
-    /// VIPs the machine added, with their prefixes (to remove them).
-    vips: BTreeMap<IpAddr, u8>,
+    /// VIPs the machine added, with their prefixes and interfaces (to
+    /// remove them).
+    vips: BTreeMap<IpAddr, (u8, u32)>,
     /// Those of them that accept no traffic (`no_accept`).
     no_accept: BTreeSet<IpAddr>,
     out: Outputs,
@@ -162,24 +174,32 @@ fn run(setup: Setup, factory: Factory, orders: Receiver<Option<Order>>, wake: Ow
     let mut rtnl = Rtnl::open()?;
     let ifindex = rtnl.link_index(&setup.interface)?;
     let has_v6 = ipv6_enabled();
-    let mut rx = vec![PacketSocket::open_protocol(ifindex, libc::ETH_P_IP as u16, false, MAX_WAIT)?];
+    let mut protocols = vec![libc::ETH_P_IP as u16];
     if has_v6 {
-        rx.push(PacketSocket::open_protocol(ifindex, libc::ETH_P_IPV6 as u16, false, MAX_WAIT)?);
+        protocols.push(libc::ETH_P_IPV6 as u16);
     }
     if setup.own_stack {
-        rx.push(PacketSocket::open_protocol(ifindex, libc::ETH_P_ARP as u16, false, MAX_WAIT)?);
+        protocols.push(libc::ETH_P_ARP as u16);
     }
+    let rx = protocols
+        .iter()
+        .map(|&p| Ok(Rx { socket: PacketSocket::open_protocol(ifindex, p, false, MAX_WAIT)?, from: None }))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let tx = PacketSocket::open_protocol(ifindex, 0, false, MAX_WAIT)?;
     let raw4 = raw_socket(libc::AF_INET)?;
     let raw6 = if has_v6 { Some(raw_socket(libc::AF_INET6)?) } else { None };
     let machine = factory();
+    let vmacs = Vmacs::new(setup.vmacs.clone());
     let mut node = Node {
         setup,
         factory,
         machine,
         rtnl,
         ifindex,
+        protocols,
+        rx,
         tx,
+        vmacs,
         raw4,
         raw6,
         vips: BTreeMap::new(),
@@ -193,8 +213,9 @@ fn run(setup: Setup, factory: Factory, orders: Receiver<Option<Order>>, wake: Ow
             Some(at) => Duration::from_micros(at.saturating_sub(node.now())).min(MAX_WAIT),
             None => MAX_WAIT,
         };
+        let generation = node.vmacs.generation();
         let readable = {
-            let mut fds: Vec<PollFd> = rx.iter().map(|s| PollFd::new(s.as_fd(), PollFlags::POLLIN)).collect();
+            let mut fds: Vec<PollFd> = node.rx.iter().map(|r| PollFd::new(r.socket.as_fd(), PollFlags::POLLIN)).collect();
             fds.push(PollFd::new(wake.as_fd(), PollFlags::POLLIN));
             match ppoll(&mut fds, Some(TimeSpec::from_duration(wait)), None) {
                 Ok(_) | Err(nix::errno::Errno::EINTR) => {}
@@ -202,7 +223,7 @@ fn run(setup: Setup, factory: Factory, orders: Receiver<Option<Order>>, wake: Ow
             }
             fds.iter().map(|f| f.revents().is_some_and(|r| r.contains(PollFlags::POLLIN))).collect::<Vec<_>>()
         };
-        if readable[rx.len()] {
+        if readable[readable.len() - 1] {
             let _ = nix::unistd::read(&wake, &mut drain);
         }
         loop {
@@ -212,13 +233,24 @@ fn run(setup: Setup, factory: Factory, orders: Receiver<Option<Order>>, wake: Ow
                 Err(mpsc::TryRecvError::Empty) => break,
             }
         }
-        for (socket, _) in rx.iter_mut().zip(&readable).filter(|(_, ready)| **ready) {
+        // The orders changed the sockets: poll them again.
+        if node.vmacs.generation() != generation {
+            continue;
+        }
+        for i in (0..node.rx.len()).filter(|&i| readable[i]) {
             for _ in 0..MAX_BURST {
-                if !socket.recv_now(&mut frame)? {
+                let rx = &mut node.rx[i];
+                if !rx.socket.recv_now(&mut frame)? {
                     break;
                 }
-                // The machine sees what passed the interface's MAC filter.
-                if socket.pkttype() == libc::PACKET_OTHERHOST {
+                // The machine sees what passed the interface's MAC filter,
+                // and each frame once (see `lab::vmac`).
+                let src = frame.data.get(6..12).unwrap_or_default();
+                let mine = match rx.from {
+                    Some(mac) => src == mac,
+                    None => !node.vmacs.is_virtual(src),
+                };
+                if rx.socket.pkttype() == libc::PACKET_OTHERHOST || !mine {
                     continue;
                 }
                 let now = node.now();
@@ -242,15 +274,39 @@ impl Node {
     fn obey(&mut self, order: Order) {
         match order {
             Order::Command(cmd) => {
+                if cmd == Command::Start {
+                    if let Err(e) = self.start_vmacs() {
+                        self.lab_says(format!("{e:#}"));
+                    }
+                }
                 let now = self.now();
                 self.machine.on_command(now, &cmd, &mut self.out);
                 self.carry_out();
+                if cmd == Command::Stop {
+                    self.rx.retain(|r| r.from.is_none());
+                    let (node, log) = (&self.setup.node, &self.setup.log);
+                    let mut say = |line: String| log.push(node, format!("lab: {line}"));
+                    if let Err(e) = self.vmacs.stop(&mut self.rtnl, &self.setup.interface, &mut say) {
+                        say(format!("{e:#}"));
+                    }
+                }
             }
             Order::Crash => {
                 self.machine = (self.factory)();
                 self.out = Outputs::new();
+                self.rx.retain(|r| r.from.is_none());
+                self.vmacs.forget();
             }
         }
+    }
+
+    fn start_vmacs(&mut self) -> anyhow::Result<()> {
+        let lower = (self.ifindex, self.setup.interface.as_str(), self.setup.mac);
+        let (node, log) = (&self.setup.node, &self.setup.log);
+        let mut say = |line: String| log.push(node, format!("lab: {line}"));
+        let rx = self.vmacs.start(&mut self.rtnl, lower, &self.protocols, MAX_WAIT, &mut say)?;
+        self.rx.extend(rx);
+        Ok(())
     }
 
     /// Does what the machine asked for, and answers its script runs. What
@@ -293,9 +349,11 @@ impl Node {
             Note::LogAs { daemon, line } => self.setup.log.push(&self.setup.node, format!("{daemon}: {line}")),
             Note::State(_) | Note::RunScript { .. } => {}
             Note::AddAddr { addr, prefix, mac, accept } => {
-                if mac != self.setup.mac {
-                    bail!("{addr}: a virtual MAC (use_vmac) is not supported by the lab driver");
-                }
+                let index = if mac == self.setup.mac {
+                    self.ifindex
+                } else {
+                    self.vmacs.index(mac).ok_or_else(|| anyhow!("{addr}: no interface has the virtual MAC {mac:02x?}"))?
+                };
                 // The firewall first, so that no packet gets through
                 // between the address and its rule.
                 if !accept && self.no_accept.insert(addr) {
@@ -304,13 +362,13 @@ impl Node {
                 // A crashed daemon leaves its VIPs behind, as keepalived
                 // killed outright does; its successor finds them there.
                 if !self.vips.contains_key(&addr) {
-                    self.rtnl.add_addr(self.ifindex, IfAddr { addr, prefix }, true)?;
-                    self.vips.insert(addr, prefix);
+                    self.rtnl.add_addr(index, IfAddr { addr, prefix }, true)?;
+                    self.vips.insert(addr, (prefix, index));
                 }
             }
             Note::DelAddr { addr } => {
-                if let Some(prefix) = self.vips.remove(&addr) {
-                    self.rtnl.del_addr(self.ifindex, IfAddr { addr, prefix })?;
+                if let Some((prefix, index)) = self.vips.remove(&addr) {
+                    self.rtnl.del_addr(index, IfAddr { addr, prefix })?;
                 }
                 if self.no_accept.remove(&addr) {
                     self.sync_no_accept()?;
@@ -346,7 +404,10 @@ impl Node {
 
     fn transmit(&mut self, tx: &Tx) -> anyhow::Result<()> {
         match tx.next_hop {
-            None => self.tx.send(&tx.frame),
+            None => {
+                let src = tx.frame.get(6..12).unwrap_or_default();
+                self.vmacs.sender(src).unwrap_or(&self.tx).send(&tx.frame)
+            }
             Some(hop) => {
                 let packet = tx.frame.get(14..).ok_or_else(|| anyhow!("a frame shorter than its Ethernet header"))?;
                 let fd = match hop {

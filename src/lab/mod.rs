@@ -25,6 +25,7 @@ pub mod netns;
 pub mod nft;
 pub mod run;
 mod setup;
+pub mod vmac;
 
 use anyhow::{anyhow, bail};
 use std::collections::BTreeMap;
@@ -314,7 +315,8 @@ impl Lab {
             };
             // The scripts the engine runs are the lab's files, as for keepalived.
             node.files.write(conf, &node.interface, None)?;
-            let setup = self.driver_setup(node, false);
+            let vmacs = vmac::plan(conf, &cfg, &node.interface).map_err(|e| anyhow!("node {name}: {e:#}"))?;
+            let setup = self.driver_setup(node, false, vmacs);
             let factory: driver::Factory = Box::new(move || Box::new(Daemon::new(cfg.clone(), iface.clone())));
             self.drivers.insert(name.to_string(), Driver::spawn(setup, factory)?);
         }
@@ -344,7 +346,8 @@ impl Lab {
             if let Some(conf) = &node.keepalived {
                 node.files.write(conf, &node.interface, None)?;
             }
-            let setup = self.driver_setup(node, true);
+            // Its host stack holds the virtual MACs itself: no macvlan.
+            let setup = self.driver_setup(node, true, Vec::new());
             let factory: driver::Factory = Box::new(move || {
                 let machine: Box<dyn Machine + Send> = Box::new(LvsNode::new(cfg.clone()));
                 Box::new(Hosted::new(Host::new(host.clone()), machine))
@@ -354,7 +357,7 @@ impl Lab {
         self.order(name, Order::Command(Command::Start))
     }
 
-    fn driver_setup(&self, node: &LabNode, own_stack: bool) -> driver::Setup {
+    fn driver_setup(&self, node: &LabNode, own_stack: bool, vmacs: Vec<vmac::Vmac>) -> driver::Setup {
         driver::Setup {
             node: node.name.clone(),
             netns: node.netns.clone(),
@@ -364,6 +367,7 @@ impl Lab {
             t0: self.t0,
             log: self.log.clone(),
             own_stack,
+            vmacs,
         }
     }
 

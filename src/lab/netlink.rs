@@ -1,5 +1,5 @@
 //! A small synchronous rtnetlink client: just the link and address requests
-//! the lab makes (bridge, veth pairs, up/down, ports, addresses).
+//! the lab makes (bridge, veth pairs, macvlans, up/down, ports, addresses).
 //!
 //! Built on `netlink-packet-route` + `netlink-sys`, the message types and the
 //! socket that the `rtnetlink` crate itself uses, without its tokio runtime:
@@ -15,7 +15,8 @@ use netlink_packet_core::{
 };
 use netlink_packet_route::address::{AddressAttribute, AddressHeaderFlags, AddressMessage};
 use netlink_packet_route::link::{
-    InfoBridge, InfoData, InfoKind, InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+    InfoBridge, InfoData, InfoKind, InfoMacVlan, InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+    MacVlanMode,
 };
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
@@ -33,6 +34,18 @@ use crate::scenario::model::IfAddr;
 const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Replies to one request the client reads at most (acks are one message).
 const MAX_REPLIES: usize = 64;
+
+/// What the lab needs to know of an existing link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub index: u32,
+    pub mac: Option<[u8; 6]>,
+    /// The link it sits on (a macvlan's or a VLAN's lower device).
+    pub lower: Option<u32>,
+    pub macvlan: bool,
+    /// A macvlan in private mode.
+    pub private_macvlan: bool,
+}
 
 /// An rtnetlink socket in one network namespace.
 pub struct Rtnl {
@@ -68,6 +81,23 @@ impl Rtnl {
             .ok_or_else(|| anyhow!("no interface {name}"))
     }
 
+    /// The link called `name`, if there is one.
+    pub fn find_link(&mut self, name: &str) -> anyhow::Result<Option<Link>> {
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.to_string()));
+        let replies = match self.request(RouteNetlinkMessage::GetLink(msg), NLM_F_REQUEST) {
+            Ok(r) => r,
+            Err(e) if e.downcast_ref::<std::io::Error>().and_then(|e| e.raw_os_error()) == Some(libc::ENODEV) => {
+                return Ok(None)
+            }
+            Err(e) => return Err(e.context(format!("looking up interface {name}"))),
+        };
+        Ok(replies.into_iter().find_map(|r| match r {
+            RouteNetlinkMessage::NewLink(l) => Some(link_of(&l)),
+            _ => None,
+        }))
+    }
+
     /// Creates a bridge. No STP, so ports forward at once; no multicast
     /// snooping, so VRRP's multicast (IPv6's too) reaches every port
     /// whatever MLD the nodes send, like a plain switch.
@@ -96,6 +126,28 @@ impl Rtnl {
         ]));
         self.create(RouteNetlinkMessage::NewLink(msg))
             .with_context(|| format!("creating veth pair {name} / {peer_name}"))
+    }
+
+    /// Creates `name`, a macvlan in private mode on `lower` with `mac`,
+    /// down. Private: it gets what comes from the wire for its MAC, never
+    /// what a sibling on the same lower device sends.
+    pub fn add_macvlan(&mut self, name: &str, lower: u32, mac: [u8; 6]) -> anyhow::Result<()> {
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.to_string()));
+        msg.attributes.push(LinkAttribute::Link(lower));
+        msg.attributes.push(LinkAttribute::Address(mac.to_vec()));
+        msg.attributes.push(LinkAttribute::LinkInfo(vec![
+            LinkInfo::Kind(InfoKind::MacVlan),
+            LinkInfo::Data(InfoData::MacVlan(vec![InfoMacVlan::Mode(MacVlanMode::Private)])),
+        ]));
+        self.create(RouteNetlinkMessage::NewLink(msg)).with_context(|| format!("creating macvlan {name}"))
+    }
+
+    /// Removes a link (and what sits on it).
+    pub fn del_link(&mut self, index: u32) -> anyhow::Result<()> {
+        let mut msg = LinkMessage::default();
+        msg.header.index = index;
+        self.change(RouteNetlinkMessage::DelLink(msg)).with_context(|| format!("removing link {index}"))
     }
 
     /// Makes `index` a port of the bridge `bridge`.
@@ -202,6 +254,24 @@ impl Rtnl {
         }
         bail!("netlink: no end of reply after {MAX_REPLIES} messages")
     }
+}
+
+fn link_of(l: &LinkMessage) -> Link {
+    let mut link = Link { index: l.header.index, mac: None, lower: None, macvlan: false, private_macvlan: false };
+    for a in &l.attributes {
+        match a {
+            LinkAttribute::Address(m) => link.mac = <[u8; 6]>::try_from(m.as_slice()).ok(),
+            LinkAttribute::Link(i) => link.lower = Some(*i),
+            LinkAttribute::LinkInfo(infos) => {
+                link.macvlan = infos.contains(&LinkInfo::Kind(InfoKind::MacVlan));
+                link.private_macvlan = infos.iter().any(|i| {
+                    matches!(i, LinkInfo::Data(InfoData::MacVlan(d)) if d.contains(&InfoMacVlan::Mode(MacVlanMode::Private)))
+                })
+            }
+            _ => {}
+        }
+    }
+    link
 }
 
 fn addr_message(index: u32, addr: IfAddr, nodad: bool) -> AddressMessage {

@@ -213,7 +213,7 @@ fn ipv6(on: bool) -> anyhow::Result<()> {
 }
 
 /// Writes `/proc/sys/net/KEY`, which is the calling thread's namespace's.
-fn sysctl(key: &str, value: &str) -> anyhow::Result<()> {
+pub(super) fn sysctl(key: &str, value: &str) -> anyhow::Result<()> {
     let path = format!("/proc/sys/net/{key}");
     std::fs::write(&path, value).with_context(|| format!("writing {value} to {path}"))
 }

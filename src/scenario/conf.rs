@@ -118,6 +118,9 @@ pub struct VrrpInstance {
     pub nopreempt: bool,
     pub preempt_delay_us: Option<u64>,
     pub use_vmac: bool,
+    /// The interface `use_vmac NAME` names (keepalived's default is
+    /// `vrrp.<VRID>`).
+    pub vmac_ifname: Option<String>,
     /// `mcast_src_ip` / `unicast_src_ip`.
     pub src_ip: Option<IpAddr>,
     pub unicast_peers: Vec<IpAddr>,

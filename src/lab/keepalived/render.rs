@@ -130,7 +130,9 @@ fn instance(out: &mut String, i: &VrrpInstance, lab: &LabSide<'_>) {
     if let Some(us) = i.preempt_delay_us {
         let _ = writeln!(out, "    preempt_delay {}", secs(us));
     }
-    flag(out, "use_vmac", i.use_vmac);
+    if i.use_vmac {
+        let _ = writeln!(out, "    use_vmac{}", i.vmac_ifname.as_ref().map_or(String::new(), |n| format!(" {n}")));
+    }
     if let Some(src) = i.src_ip {
         let key = if i.unicast_peers.is_empty() { "mcast_src_ip" } else { "unicast_src_ip" };
         let _ = writeln!(out, "    {key} {src}");

@@ -192,7 +192,10 @@ pub fn instance(stmt: &Stmt, ctx: &mut Ctx) -> Result<VrrpInstance, Fail> {
             "preempt_delay" => vi.preempt_delay_us = duration(st, 0, 1_000_000_000, ctx)?,
             "use_vmac" => {
                 let mut a = Args::new(st);
-                a.rest();
+                // An interface name, a MAC, or both; a MAC has colons (a
+                // name cannot). The MAC is not modelled: the engine sends
+                // from RFC 5798's virtual MAC.
+                vi.vmac_ifname = a.rest().iter().take(2).find(|w| !w.text.contains(':')).map(|w| w.text.clone());
                 a.finish(ctx)?;
                 vi.use_vmac = true;
             }

@@ -89,8 +89,8 @@ fn vrrp_instance_keywords() {
         (51, Some(150), Some(1_000_000), Some(2))
     );
     assert_eq!(
-        (vi.nopreempt, vi.preempt_delay_us, vi.use_vmac),
-        (true, Some(2_500_000), true)
+        (vi.nopreempt, vi.preempt_delay_us, vi.use_vmac, vi.vmac_ifname.as_deref()),
+        (true, Some(2_500_000), true, Some("vrrp.51"))
     );
     assert_eq!(vi.src_ip, Some(ip("192.0.2.11")));
     assert_eq!(vi.unicast_peers, [ip("192.0.2.12"), ip("192.0.2.13")]);
