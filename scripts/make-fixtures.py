@@ -195,6 +195,56 @@ def vrrp_truncated():
     return p
 
 
+def claims():
+    """Length fields that claim more than the packet carries (issue 10's hostile cases)."""
+    p = Pcap()
+    a, m = "192.0.2.11", "224.0.0.18"
+    # The count claims 255 addresses; one is present (and the auth data).
+    p.add(v4vrrp(a, vrrp2(51, 100, ["192.0.2.254"], auth=b"1111", count=255)))
+    v3 = vrrp3(a, m, 44, 200, ["192.0.2.100"])
+    p.add(v4vrrp(a, v3[:3] + b"\xff" + v3[4:]))
+    # The IP total length ends the VRRP part-way, though the frame carries it all.
+    full = vrrp2(51, 100, ["192.0.2.254", "192.0.2.253"], auth=b"passw0rd")
+    for cut in (4, 8, 12, 16, 20, 24):
+        p.add(eth(MC4, N1, 0x0800, ipv4(a, m, 112, full, total=20 + cut) + full[cut:]))
+    six = vrrp3("fe80::1", "ff02::12", 61, 100, ["2001:db8::1"], six=True)
+    for cut in (6, 8, 20):
+        f = v6vrrp("fe80::1", six)
+        f = f[:18] + struct.pack("!H", cut) + f[20:]
+        p.add(f)
+    # Hop-by-hop options before VRRP: whole, claiming more than the payload,
+    # and with an option running past the header.
+    def hbh(opts, nh=112, length=None):
+        n = (len(opts) + 2 + 7) // 8 - 1 if length is None else length
+        body = struct.pack("!BB", nh, n) + opts
+        return body + b"\0" * (-len(body) % 8)
+    for h in (hbh(b"\x05\x02\x00\x00\x01\x00"), hbh(b"\x05\x02\x00\x00\x01\x00", length=3),
+              hbh(b"\x01\x0a\x00\x00\x00\x00"), hbh(b"\xc2\x04\x00\x01\x00\x00", length=0)):
+        p.add(eth(MC6, N2, 0x86DD, ipv6("fe80::1", "ff02::12", 0, h + six)))
+    p.add(eth(MC6, N2, 0x86DD, ipv6("fe80::1", "ff02::12", 0, hbh(b"\x05\x02\x00\x00\x01\x00", length=3))))
+    # Every option tcpdump names, Jumbo Payloads valid and not, options
+    # headers in the wrong place, and a payload length of 0.
+    home = b"\xc9\x14" + ip6("2001:db8::9") + b"\x00\x01\x00"
+    for nh, h in ((0, hbh(b"\x00\x01\x01\x00\x3e\x01\x00")), (0, hbh(b"\x05\x03\x00\x00\x00\x00")),
+                  (0, hbh(b"\x05\x00\x01\x00\x00\x00")), (0, hbh(b"\xc2\x02\x00\x00\x01\x00")),
+                  (0, hbh(b"\x00\x00" + home + b"\x00" * 4)), (0, hbh(b"\xc9\x04\x00\x00\x00\x00")),
+                  (60, hbh(b"\x01\x04\x00\x00\x00\x00")), (60, hbh(b"\xc2\x04\x00\x01\x00\x00")),
+                  (60, hbh(b"\x05\x02\x00\x00\x01\x00", nh=0)), (0, hbh(b"\x01\x04\x00\x00\x00\x00", nh=0)),
+                  (60, hbh(b"\x01\x04\x00\x00\x00\x00", length=5))):
+        p.add(eth(MC6, N2, 0x86DD, ipv6("fe80::1", "ff02::12", nh, h + six)))
+    for jumbo in (0x10000, 0x100, 0x20):
+        f = bytearray(eth(MC6, N2, 0x86DD, ipv6("fe80::1", "ff02::12", 0, hbh(b"\xc2\x04" + struct.pack("!I", jumbo)) + six)))
+        f[18:20] = b"\0\0"
+        p.add(bytes(f))
+    f = bytearray(v6vrrp("fe80::1", six))
+    f[18:20] = b"\0\0"
+    p.add(bytes(f))
+    f = bytearray(eth(MC6, N2, 0x86DD, ipv6("fe80::1", "ff02::12", 0, hbh(b"\x01\x04\x00\x00\x00\x00") + six)))
+    f[18:20] = b"\0\0"
+    p.add(bytes(f))
+    return p
+
+
 def arp_forms():
     p = Pcap()
     vip = "192.0.2.254"
@@ -349,6 +399,7 @@ FIXTURES = {
     "vrrp-v3-ipv6.pcap": vrrp_v3_ipv6,
     "vrrp-bad.pcap": vrrp_bad,
     "vrrp-truncated.pcap": vrrp_truncated,
+    "length-claims.pcap": claims,
     "arp-forms.pcap": arp_forms,
     "vlan-qinq.pcap": vlans,
     "sll.pcap": sll_frames,

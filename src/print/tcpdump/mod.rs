@@ -16,6 +16,7 @@ use crate::capture::{file::MAX_CAPLEN, Frame};
 mod arp;
 mod igmp;
 mod ip;
+mod ip6opts;
 mod link;
 mod transport;
 mod vrrp;
