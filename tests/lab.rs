@@ -186,3 +186,6 @@ mod engine;
 
 #[path = "lab/cli.rs"]
 mod cli;
+
+#[path = "lab/hostile.rs"]
+mod hostile;
