@@ -102,6 +102,7 @@ pub fn packet(data: &[u8]) {
         } else {
             Compat::V4_99
         },
+        absolute_seq: data.len() % 2 == 0,
     };
     let frame = Frame {
         ts: Timestamp::from_micros(i64::from(sel) * 1_000_003),

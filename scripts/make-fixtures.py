@@ -245,6 +245,45 @@ def claims():
     return p
 
 
+def tcp_text():
+    """A TCP conversation (relative sequence numbers), HTTP text in its forms, and ICMP errors."""
+    p = Pcap()
+    c, srv = "198.51.100.10", "192.0.2.100"
+    M1, M2 = "02:00:00:00:00:0a", "02:00:00:00:00:01"
+
+    def tcp(src, dst, sport, dport, seq, ack, flags, data=b"", ttl=64):
+        h = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 0x50, flags, 64240, 0, 0)
+        pseudo = ip4(src) + ip4(dst) + struct.pack("!BBH", 0, 6, len(h) + len(data))
+        h = h[:16] + struct.pack("!H", csum(pseudo + h + data)) + h[18:]
+        return eth(M2, M1, 0x0800, ipv4(src, dst, 6, h + data, ttl=ttl, tos=0))
+
+    isn_c, isn_s = 3_000_000_000, 4_294_967_000  # the server's wraps
+    p.add(tcp(c, srv, 40000, 80, isn_c, 0, 0x02))
+    p.add(tcp(srv, c, 80, 40000, isn_s, isn_c + 1, 0x12))
+    p.add(tcp(c, srv, 40000, 80, isn_c + 1, isn_s + 1, 0x10))
+    req = b"GET / HTTP/1.1\r\nHost: 192.0.2.100\r\nAccept: */*\r\n\r\n"
+    p.add(tcp(c, srv, 40000, 80, isn_c + 1, isn_s + 1, 0x18, req))
+    resp = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+    p.add(tcp(srv, c, 80, 40000, isn_s + 1, isn_c + 1 + len(req), 0x18, resp))
+    for data in (b"hello there\r\n", b"get /lower\nX: \tt\n", b"GET /cut-line", b"GET /\r", b"\x00\x01binary",
+                 b"HTTP/1.0 2000 too long\r\n", b"POST " + b"x" * 130 + b"\r\n", b"OPTIONS * HTTP/1.1\r\nbad\x01\r\n"):
+        p.add(tcp(c, srv, 40001, 8080, 7, 9, 0x18, data))
+    p.add(tcp(c, srv, 22, 80, 7, 9, 0x18, b"GET / HTTP/1.1\r\n"))
+    p.add(tcp(c, srv, 40000, 80, isn_c + 1 + len(req), isn_s + 1 + len(resp), 0x14, b"GET reset\r\n"))
+    p.add(tcp(srv, c, 80, 40000, isn_s + 1 + len(resp), 0, 0x04, b"\xe9 reset reason that runs past thirty bytes"))
+    p.add(tcp(srv, c, 80, 40000, 5, 0, 0x04, b"reset cut by the snap length"), caplen=54 + 5)
+    # A packet cut by the snap length inside its HTTP line.
+    p.add(tcp(c, srv, 40002, 80, 1, 1, 0x18, req), caplen=54 + 8)
+    # ICMP errors quoting a TCP SYN: time exceeded in transit, in reassembly, another code; a bad checksum.
+    quoted = tcp(c, srv, 40004, 80, 1695240939, 0, 0x02, ttl=1)[14:]
+    for typ, code, bad in ((11, 0, False), (11, 1, False), (11, 5, True)):
+        body = struct.pack("!BBHI", typ, code, 0, 0) + quoted
+        sumv = csum(body) ^ (0x1111 if bad else 0)
+        body = body[:2] + struct.pack("!H", sumv) + body[4:]
+        p.add(eth(M1, M2, 0x0800, ipv4("192.0.2.31", c, 1, body, tos=0xC0, ttl=64)))
+    return p
+
+
 def arp_forms():
     p = Pcap()
     vip = "192.0.2.254"
@@ -400,6 +439,7 @@ FIXTURES = {
     "vrrp-bad.pcap": vrrp_bad,
     "vrrp-truncated.pcap": vrrp_truncated,
     "length-claims.pcap": claims,
+    "tcp-text.pcap": tcp_text,
     "arp-forms.pcap": arp_forms,
     "vlan-qinq.pcap": vlans,
     "sll.pcap": sll_frames,

@@ -60,6 +60,10 @@ pub struct View {
     /// nanosecond files, as tcpdump does
     #[arg(long)]
     pub nano: bool,
+    /// Print absolute TCP sequence numbers (by default, as tcpdump, relative to
+    /// each conversation's first)
+    #[arg(short = 'S')]
+    pub absolute_seq: bool,
     /// Which tcpdump to imitate where versions differ (4.9 prints VRRP auth as "1111^@^@^@^@")
     #[arg(long, value_enum, default_value = "4.99", value_name = "VERSION")]
     pub tcpdump_compat: TcpdumpCompat,
@@ -124,6 +128,7 @@ fn printer(args: &View) -> Box<dyn Printer + Send> {
                 TcpdumpCompat::V4_99 => Compat::V4_99,
                 TcpdumpCompat::V4_9 => Compat::V4_9,
             },
+            absolute_seq: args.absolute_seq,
         })),
         Mode::Tree => Box::new(TreePrinter),
         Mode::Json => Box::new(Json),

@@ -518,7 +518,7 @@ fn demux(cx: &mut Cx<'_>, payload: &[u8], length: usize, nh: u8, info: &IpInfo<'
     match nh {
         6 => transport::tcp(cx, payload, length, info),
         17 => transport::udp(cx, payload, length, info),
-        1 if v4 => transport::icmp(cx, payload, length),
+        1 if v4 => transport::icmp(cx, payload, length, info),
         58 if !v4 => transport::icmp6(cx, payload, length, info),
         1 | 2 | 58 if v4 == (nh == 58) => {
             cx.s("[");
