@@ -27,8 +27,10 @@ pub(super) struct Conversations {
 }
 
 impl Conversations {
-    /// The `seq` and `ack` of a packet with ACK set, as tcpdump prints them.
-    pub fn relative(&mut self, src: IpAddr, dst: IpAddr, sport: u16, dport: u16, syn: bool, seq: u32, ack: u32) -> (u32, u32) {
+    /// The `seq` and `ack` of a packet with ACK set, sent `from` (address,
+    /// port) `to`, as tcpdump prints them.
+    pub fn relative(&mut self, from: (IpAddr, u16), to: (IpAddr, u16), syn: bool, seq: u32, ack: u32) -> (u32, u32) {
+        let ((src, sport), (dst, dport)) = (from, to);
         // tcpdump's collating order: by port, then by address bytes.
         // (`IpAddr` orders an address family's addresses as their bytes.)
         let rev = sport > dport || (sport == dport && src > dst);
@@ -70,23 +72,23 @@ mod tests {
         let mut c = Conversations::default();
         let (client, server) = (ip("198.51.100.7"), ip("192.0.2.100"));
         // The SYN-ACK (server → client) sets the base: printed absolute.
-        assert_eq!(c.relative(server, client, 80, 40000, true, 5000, 1001), (5000, 1001));
+        assert_eq!(c.relative((server, 80), (client, 40000), true, 5000, 1001), (5000, 1001));
         // The client's ACK: seq 1, ack 1.
-        assert_eq!(c.relative(client, server, 40000, 80, false, 1001, 5001), (1, 1));
+        assert_eq!(c.relative((client, 40000), (server, 80), false, 1001, 5001), (1, 1));
         // The server's data: seq 1 (its ISN + 1), ack 101.
-        assert_eq!(c.relative(server, client, 80, 40000, false, 5001, 1101), (1, 101));
+        assert_eq!(c.relative((server, 80), (client, 40000), false, 5001, 1101), (1, 101));
         // Another conversation is separate.
-        assert_eq!(c.relative(client, server, 40001, 80, false, 7, 9), (7, 9));
+        assert_eq!(c.relative((client, 40001), (server, 80), false, 7, 9), (7, 9));
         // A new SYN restarts the conversation.
-        assert_eq!(c.relative(client, server, 40000, 80, true, 90, 91), (90, 91));
-        assert_eq!(c.relative(client, server, 40000, 80, false, 95, 100), (5, 10));
+        assert_eq!(c.relative((client, 40000), (server, 80), true, 90, 91), (90, 91));
+        assert_eq!(c.relative((client, 40000), (server, 80), false, 95, 100), (5, 10));
     }
 
     #[test]
     fn equal_ports_are_collated_by_address() {
         let mut c = Conversations::default();
         let (a, b) = (ip("192.0.2.1"), ip("192.0.2.2"));
-        assert_eq!(c.relative(b, a, 179, 179, false, 100, 200), (100, 200));
-        assert_eq!(c.relative(a, b, 179, 179, false, 210, 110), (11, 10));
+        assert_eq!(c.relative((b, 179), (a, 179), false, 100, 200), (100, 200));
+        assert_eq!(c.relative((a, 179), (b, 179), false, 210, 110), (11, 10));
     }
 }

@@ -51,7 +51,7 @@ pub(super) fn tcp(cx: &mut Cx<'_>, b: &[u8], length: usize, ip: &IpInfo<'_>) -> 
     cx.s("]");
     let (mut seq, mut ack) = (get32(b, 4)?, get32(b, 8)?);
     if !cx.opts.absolute_seq && flags & 0x10 != 0 {
-        (seq, ack) = cx.conversations.relative(ip.src(), ip.dst(), sport, dport, flags & 0x02 != 0, seq, ack);
+        (seq, ack) = cx.conversations.relative((ip.src(), sport), (ip.dst(), dport), flags & 0x02 != 0, seq, ack);
     }
     if hlen > length {
         cx.s(" [bad hdr length ");
