@@ -189,3 +189,6 @@ mod cli;
 
 #[path = "lab/hostile.rs"]
 mod hostile;
+
+#[path = "lab/lvs.rs"]
+mod lvs;

@@ -6,8 +6,7 @@
 use super::election::{Election, Takeover};
 use super::report::{Cause, Finding, FrameNo, Severity};
 use super::{mac_str, secs, Micros};
-use crate::wire::arp::{self, Kind};
-use crate::wire::decode::Decoded;
+use crate::wire::arp::{EtherIpv4, Kind};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -92,22 +91,9 @@ impl ArpTracker {
         });
     }
 
-    pub fn arp(
-        &mut self,
-        no: FrameNo,
-        ts: Micros,
-        d: &Decoded,
-        bytes: &[u8],
-        elections: &[Election],
-    ) {
-        let Some(a) = arp::Packet::new_checked(bytes)
-            .ok()
-            .and_then(|p| p.ether_ipv4())
-        else {
-            return;
-        };
+    /// `eth_src` is the frame's Ethernet source, `a.sha` without one.
+    pub fn arp(&mut self, no: FrameNo, ts: Micros, eth_src: [u8; 6], a: &EtherIpv4, elections: &[Election]) {
         let kind = a.kind();
-        let eth_src = d.macs().map_or(a.sha, |(s, _)| s);
         if kind == Kind::Gratuitous || kind == Kind::Announcement {
             for w in &mut self.watches {
                 if w.vips.contains(&a.spa) && ts >= w.takeover.ts {

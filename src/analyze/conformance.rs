@@ -8,7 +8,7 @@
 
 use super::report::{Finding, FrameNo, Severity, VrKey};
 use super::{secs, Micros};
-use crate::wire::decode::Ip;
+use super::sighting::{Advert, What};
 use crate::wire::vrrp::{self, Auth, AuthType, ChecksumVariant, Family, Repr};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -20,11 +20,25 @@ pub struct RouterConf {
     pub version: u8,
     pub interval: vrrp::Interval,
     pub auth: Auth,
+    /// Sorted, to compare routers.
     pub vips: Vec<IpAddr>,
+    /// In the advert's order, to see cheaply that the next one is the same.
+    advertised: Vec<IpAddr>,
     pub variant: Option<ChecksumVariant>,
     pub mac: [u8; 6],
     pub first_frame: FrameNo,
     pub first_ts: Micros,
+}
+
+impl RouterConf {
+    fn same(&self, repr: &Repr, variant: Option<ChecksumVariant>, mac: [u8; 6]) -> bool {
+        self.version == repr.version()
+            && self.interval == repr.interval
+            && self.auth == repr.auth
+            && self.variant == variant
+            && self.mac == mac
+            && self.advertised == repr.addrs
+    }
 }
 
 #[derive(Debug)]
@@ -108,32 +122,23 @@ impl Lints {
         );
     }
 
-    pub fn malformed(&mut self, no: FrameNo, ts: Micros, src: IpAddr, p: &vrrp::Packet<&[u8]>) {
-        let (v, t, vrid) = (p.version(), p.msg_type(), p.vrid());
+    /// `what` is [`What::Malformed`].
+    pub fn malformed(&mut self, no: FrameNo, ts: Micros, what: &What) {
+        let &What::Malformed { src, version: v, msg_type: t, vrid, addr_count } = what else { return };
         self.note("vrrp_invalid", src, vrid, Severity::Warn, no, ts, None, || {
             (
-                format!("VRRP packet from {src} that routers discard: version {v}, type {t}, or fewer addresses than its count ({})", p.addr_count()),
+                format!("VRRP packet from {src} that routers discard: version {v}, type {t}, or fewer addresses than its count ({addr_count})"),
                 Some("not VRRP (CARP also uses protocol 112), or a broken sender".into()),
                 Map::new(),
             )
         });
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub fn advert(
-        &mut self,
-        no: FrameNo,
-        ts: Micros,
-        key: &VrKey,
-        ip: &Ip,
-        p: &vrrp::Packet<&[u8]>,
-        repr: &Repr,
-        variant: Option<ChecksumVariant>,
-        mac: [u8; 6],
-    ) {
-        let (src, vrid, fam) = (ip.src, key.vrid, Some(key.family));
-        if ip.ttl != 255 {
-            let ttl = ip.ttl;
+    pub fn advert(&mut self, no: FrameNo, ts: Micros, ad: &Advert, repr: &Repr) {
+        let (key, src, variant, mac) = (&ad.key, ad.src, ad.variant, ad.mac);
+        let (vrid, fam) = (key.vrid, Some(key.family));
+        if ad.ttl != 255 {
+            let ttl = ad.ttl;
             self.note("ttl", src, vrid, Severity::Warn, no, ts, fam, || {
                 (
                     format!("VRRP from {src} with TTL/hop limit {ttl}, not 255"),
@@ -142,10 +147,9 @@ impl Lints {
                 )
             });
         }
-        let claimed = p.claimed_len(ip.family);
-        let actual = ip.payload.len();
+        let (claimed, actual) = (ad.claimed_len, ad.carried_len);
         if claimed != actual && !(repr.version() == 2 && actual + vrrp::AUTH_DATA_LEN == claimed) {
-            let count = p.addr_count();
+            let count = ad.addr_count;
             self.note("addr_count_mismatch", src, vrid, Severity::Warn, no, ts, fam, || {
                 (
                     format!("VRRP from {src} counts {count} address(es), which makes {claimed} bytes, but carries {actual}"),
@@ -171,7 +175,7 @@ impl Lints {
                 },
             );
         }
-        if repr.version() == 3 && p.reserved() != 0 {
+        if repr.version() == 3 && ad.reserved != 0 {
             self.note(
                 "reserved_bits",
                 src,
@@ -184,7 +188,7 @@ impl Lints {
                     (
                         format!(
                             "VRRPv3 from {src} with reserved bits set ({:#x})",
-                            p.reserved()
+                            ad.reserved
                         ),
                         None,
                         Map::new(),
@@ -212,7 +216,7 @@ impl Lints {
         }
         match variant {
             None => {
-                let (got, want) = (p.checksum(), p.expected_checksum(ip.src, ip.dst));
+                let (got, want) = (ad.checksum, ad.expected_checksum);
                 self.note("bad_checksum", src, vrid, Severity::Error, no, ts, fam, || {
                     (
                         format!("VRRP from {src} has checksum {got:#06x}, expected {want:#06x}"),
@@ -241,17 +245,22 @@ impl Lints {
                 )
             });
         }
+        let routers = self.confs.entry(*key).or_default();
+        // Adverts repeat: rebuild a router's configuration only when it changed.
+        if routers.get(&src).is_some_and(|c| c.same(repr, variant, mac)) {
+            return;
+        }
         let conf = RouterConf {
             version: repr.version(),
             interval: repr.interval,
             auth: repr.auth.clone(),
             vips: sorted(&repr.addrs),
+            advertised: repr.addrs.clone(),
             variant,
             mac,
             first_frame: no,
             first_ts: ts,
         };
-        let routers = self.confs.entry(*key).or_default();
         match routers.get_mut(&src) {
             // Keep the first frame; track changes of configuration.
             Some(c) => {

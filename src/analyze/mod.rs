@@ -11,11 +11,13 @@ mod conformance;
 mod election;
 mod findings;
 mod lvs;
+pub mod sighting;
 pub mod report;
 pub mod text;
 
 use crate::capture::{Frame, Source};
-use crate::wire::decode::{decode, Decoded};
+use crate::wire::decode::decode;
+use sighting::{Sighting, What};
 use crate::wire::vrrp::{self, Family, Interval};
 use election::{Advert, Election};
 use report::{FrameNo, Report, VrKey};
@@ -48,6 +50,8 @@ pub struct Analyzer {
     arp: arp::ArpTracker,
     lvs: lvs::LvsTracker,
     sink: report::Sink,
+    /// Reused by every frame [`Analyzer::feed`] reads.
+    sighting: Sighting,
 }
 
 impl Analyzer {
@@ -56,60 +60,45 @@ impl Analyzer {
     }
 
     pub fn feed(&mut self, frame: &Frame) {
+        let mut sighting = std::mem::take(&mut self.sighting);
+        sighting.read(frame);
+        self.apply(frame, &sighting);
+        self.sighting = sighting;
+    }
+
+    /// Feeds a frame already read into `s` (by [`Sighting::read`], possibly
+    /// on another thread).
+    pub fn apply(&mut self, frame: &Frame, s: &Sighting) {
         self.frames += 1;
         let no = self.frames;
         let ts = frame.ts.as_micros().clamp(-MAX_TS, MAX_TS);
-        let d = decode(frame.linktype, &frame.data);
         self.arp.tick(ts);
-        if let Some((ip, bytes)) = d.vrrp() {
-            self.vrrp(no, ts, frame.interface, &d, ip, bytes);
-        } else if let Some(bytes) = d.arp() {
-            self.arp.arp(no, ts, &d, bytes, &self.elections);
-            if let Some(a) = crate::wire::arp::Packet::new_checked(bytes).ok().and_then(|p| p.ether_ipv4()) {
-                if !a.spa.is_unspecified() {
-                    self.lvs.holds(std::net::IpAddr::V4(a.spa), a.sha);
+        match &s.what {
+            What::Advert(ad) => self.advert(no, ts, ad, &s.repr),
+            What::Truncated { src } => self.lints.truncated(no, ts, *src),
+            What::Malformed { .. } => self.lints.malformed(no, ts, &s.what),
+            What::Arp { arp, eth_src } => {
+                self.arp.arp(no, ts, *eth_src, arp, &self.elections);
+                if !arp.spa.is_unspecified() {
+                    self.lvs.holds(std::net::IpAddr::V4(arp.spa), arp.sha);
                 }
             }
-        } else if d.ip().is_some() {
-            self.lvs.ip(no, ts, &d);
+            What::Ip => self.lvs.ip(no, ts, &decode(frame.linktype, &frame.data)),
+            What::Other => {}
         }
     }
 
-    fn vrrp(
-        &mut self,
-        no: FrameNo,
-        ts: Micros,
-        interface: u32,
-        d: &Decoded,
-        ip: &crate::wire::decode::Ip,
-        bytes: &[u8],
-    ) {
-        let Ok(p) = vrrp::Packet::new_checked(bytes) else {
-            self.lints.truncated(no, ts, ip.src);
-            return;
-        };
-        let Ok(repr) = vrrp::Repr::parse(&p, ip.family) else {
-            self.lints.malformed(no, ts, ip.src, &p);
-            return;
-        };
-        if repr.msg_type != 1 {
-            self.lints.malformed(no, ts, ip.src, &p);
-            return;
-        }
-        let key = VrKey {
-            interface,
-            vlan: d.vlan().unwrap_or(0),
-            family: ip.family,
-            vrid: repr.vrid,
-        };
-        let mac = d.macs().map_or([0; 6], |(src, _)| src);
-        let variant = p.verify_checksum(ip.src, ip.dst);
-        self.lints.advert(no, ts, &key, ip, &p, &repr, variant, mac);
+    fn advert(&mut self, no: FrameNo, ts: Micros, ad: &sighting::Advert, repr: &vrrp::Repr) {
+        self.lints.advert(no, ts, ad, repr);
         let version = repr.version();
-        let i = *self.index.entry(key).or_insert_with(|| {
-            self.elections.push(Election::new(key, version));
-            self.elections.len() - 1
-        });
+        let i = match self.index.get(&ad.key) {
+            Some(&i) => i,
+            None => {
+                self.elections.push(Election::new(ad.key, version));
+                self.index.insert(ad.key, self.elections.len() - 1);
+                self.elections.len() - 1
+            }
+        };
         let interval_us = match repr.interval {
             Interval::Seconds(0) | Interval::Centis(0) => 1_000_000,
             other => other.micros(),
@@ -118,8 +107,8 @@ impl Analyzer {
             vrrp::Auth::V2 { data, .. } => data,
             vrrp::Auth::V3 => None,
         };
-        let ad = Advert { ts, frame: no, src: ip.src, mac, prio: repr.priority, version, interval_us, auth };
-        self.elections[i].advert(&ad);
+        let heard = Advert { ts, frame: no, src: ad.src, mac: ad.mac, prio: repr.priority, version, interval_us, auth };
+        self.elections[i].advert(&heard);
         for t in std::mem::take(&mut self.elections[i].started) {
             self.arp.expect_garps(&t, &repr.addrs);
         }
@@ -128,7 +117,7 @@ impl Analyzer {
                 self.sink.extend(findings::failover(&t));
             }
         }
-        if ip.family == Family::Ipv4 {
+        if ad.key.family == Family::Ipv4 {
             self.arp.vips(&repr.addrs, i);
         }
     }
@@ -145,8 +134,8 @@ impl Analyzer {
         }
         let mut timeline: Vec<_> = self
             .elections
-            .iter()
-            .flat_map(|e| e.timeline.iter().cloned())
+            .iter_mut()
+            .flat_map(|e| std::mem::take(&mut e.timeline))
             .collect();
         timeline.sort_by(|a, b| a.ts().total_cmp(&b.ts()).then(order(a).cmp(&order(b))));
         let mut sink = std::mem::take(&mut self.sink);
@@ -185,10 +174,7 @@ impl Analyzer {
 /// Analyses capture files in order, frames numbered across them.
 pub fn analyze_files(paths: &[std::path::PathBuf]) -> anyhow::Result<Report> {
     let mut a = Analyzer::new();
-    for p in paths {
-        let mut src = crate::capture::file::open(p)?;
-        a.feed_source(src.as_mut())?;
-    }
+    crate::capture::readahead::for_each_frame(paths, &|s: &mut Sighting, f| s.read(f), &mut |f, s| a.apply(f, s))?;
     Ok(a.finish())
 }
 

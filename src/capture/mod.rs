@@ -9,6 +9,7 @@ pub mod file;
 pub mod live;
 pub mod pcap;
 pub mod pcapng;
+pub mod readahead;
 pub mod writer;
 
 pub use file::open;

@@ -13,18 +13,22 @@
 //!   so that the kernel resolves the next hop's MAC as it would for
 //!   keepalived;
 //! - VIPs are added to and removed from the interface with netlink, so the
-//!   node's kernel answers ARP for them;
+//!   node's kernel answers ARP for them; with `no_accept` an nftables rule
+//!   drops what is addressed to them, as keepalived's firewall rules do;
 //! - tracking scripts run the lab's script file (see `lab::keepalived`);
 //! - log lines go to the lab's log under the node's name.
 //!
 //! Frames come in through one AF_PACKET socket per IP version, bound to its
 //! EtherType: such sockets see frames after the interface's ingress hooks,
-//! which is where the lab's `block_vrrp` drops VRRP for engine nodes.
+//! which is where the lab's `block_vrrp` drops VRRP for engine nodes. A
+//! machine with its own host stack (the director, `engine::host::Hosted`)
+//! gets an ARP socket too; it answers ARP and resolves next hops itself,
+//! so its frames all go out through the AF_PACKET socket.
 
 use anyhow::{anyhow, bail, Context};
 use nix::poll::{ppoll, PollFd, PollFlags};
 use nix::sys::time::TimeSpec;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv6Addr};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -68,6 +72,9 @@ pub struct Setup {
     pub files: Files,
     pub t0: Instant,
     pub log: LogBook,
+    /// The machine has a host stack of its own (`engine::host::Hosted`):
+    /// it gets ARP frames too, and resolves its next hops itself.
+    pub own_stack: bool,
 }
 
 /// A running driver thread.
@@ -145,6 +152,8 @@ struct Node {
     raw6: Option<OwnedFd>,
     /// VIPs the machine added, with their prefixes (to remove them).
     vips: BTreeMap<IpAddr, u8>,
+    /// Those of them that accept no traffic (`no_accept`).
+    no_accept: BTreeSet<IpAddr>,
     out: Outputs,
 }
 
@@ -156,6 +165,9 @@ fn run(setup: Setup, factory: Factory, orders: Receiver<Option<Order>>, wake: Ow
     let mut rx = vec![PacketSocket::open_protocol(ifindex, libc::ETH_P_IP as u16, false, MAX_WAIT)?];
     if has_v6 {
         rx.push(PacketSocket::open_protocol(ifindex, libc::ETH_P_IPV6 as u16, false, MAX_WAIT)?);
+    }
+    if setup.own_stack {
+        rx.push(PacketSocket::open_protocol(ifindex, libc::ETH_P_ARP as u16, false, MAX_WAIT)?);
     }
     let tx = PacketSocket::open_protocol(ifindex, 0, false, MAX_WAIT)?;
     let raw4 = raw_socket(libc::AF_INET)?;
@@ -171,6 +183,7 @@ fn run(setup: Setup, factory: Factory, orders: Receiver<Option<Order>>, wake: Ow
         raw4,
         raw6,
         vips: BTreeMap::new(),
+        no_accept: BTreeSet::new(),
         out: Outputs::new(),
     };
     let mut frame = Frame::default();
@@ -283,8 +296,10 @@ impl Node {
                 if mac != self.setup.mac {
                     bail!("{addr}: a virtual MAC (use_vmac) is not supported by the lab driver");
                 }
-                if !accept {
-                    self.lab_says(format!("no_accept is not enforced for {addr}"));
+                // The firewall first, so that no packet gets through
+                // between the address and its rule.
+                if !accept && self.no_accept.insert(addr) {
+                    self.sync_no_accept()?;
                 }
                 // A crashed daemon leaves its VIPs behind, as keepalived
                 // killed outright does; its successor finds them there.
@@ -297,9 +312,18 @@ impl Node {
                 if let Some(prefix) = self.vips.remove(&addr) {
                     self.rtnl.del_addr(self.ifindex, IfAddr { addr, prefix })?;
                 }
+                if self.no_accept.remove(&addr) {
+                    self.sync_no_accept()?;
+                }
             }
         }
         Ok(())
+    }
+
+    /// The node's `no_accept` rules as the VIPs now stand.
+    fn sync_no_accept(&self) -> anyhow::Result<()> {
+        let vips: Vec<IpAddr> = self.no_accept.iter().copied().collect();
+        super::nft::no_accept(&self.setup.netns, &vips)
     }
 
     /// A line of the driver's own, in the node's log.

@@ -16,6 +16,8 @@
 pub mod capture;
 pub mod cleanup;
 pub mod driver;
+pub mod http;
+pub mod iptables;
 pub mod keepalived;
 pub mod log;
 pub mod netlink;
@@ -29,12 +31,15 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::capture::{live, Frame, Timestamp};
+use crate::engine::host::{Host, HostConfig, Hosted};
+use crate::engine::lvs::{node::LvsNode, setup as lvs};
 use crate::engine::vrrp::{Daemon, DaemonConfig, Iface};
-use crate::engine::Command;
+use crate::engine::{Command, Machine};
 use crate::scenario::conf::KeepalivedConf;
-use crate::scenario::model::{Action, IfAddr, Impl, Scenario};
+use crate::scenario::model::{Action, IfAddr, Impl, Node, Scenario};
 use capture::{Capture, CaptureLimits};
 use driver::{Driver, Order};
+use http::App;
 use keepalived::{Files, Keepalived};
 use log::{LogBook, LAB};
 use netlink::Rtnl;
@@ -67,6 +72,10 @@ pub struct LabNode {
     ipv6: bool,
     files: Files,
     priority: Option<u8>,
+    /// The node as the scenario gave it (what the LVS roles are built from).
+    spec: Node,
+    /// The node's seed, as the simulator derives it.
+    seed: u64,
 }
 
 /// A scenario's namespaces, links and daemons; removed on drop.
@@ -82,6 +91,8 @@ pub struct Lab {
     stopping: Vec<Keepalived>,
     /// The engine's nodes, each on its thread.
     drivers: BTreeMap<String, Driver>,
+    /// Web servers and clients, each on its thread.
+    apps: BTreeMap<String, App>,
     log: LogBook,
     t0: Instant,
     t0_wall: Timestamp,
@@ -106,6 +117,7 @@ impl Lab {
             daemons: BTreeMap::new(),
             stopping: Vec::new(),
             drivers: BTreeMap::new(),
+            apps: BTreeMap::new(),
             log: LogBook::new(t0, opts.echo_log),
             t0,
             t0_wall: live::now(),
@@ -120,7 +132,7 @@ impl Lab {
             lab.capture = Some(Capture::start(socket, limits));
         }
         let dir = cleanup::lab_dir(&lab.name);
-        for node in &scenario.nodes {
+        for (i, node) in scenario.nodes.iter().enumerate() {
             let ns = cleanup::create_netns(&format!("{}.{}", lab.name, node.name))?;
             let interface = setup::interface_name(node);
             let port = format!("p-{}", node.name);
@@ -138,6 +150,8 @@ impl Lab {
                 ipv6: setup::wants_ipv6(node),
                 files: Files::new(dir.join(&node.name)),
                 priority: None,
+                spec: node.clone(),
+                seed: scenario.seed ^ (i as u64 + 1),
             });
         }
         lab.lan_rtnl = Some(rtnl);
@@ -184,12 +198,13 @@ impl Lab {
     }
 
     /// The nodes that start at time 0 unless told otherwise: those with a
-    /// keepalived config; and when each starts, in microseconds.
+    /// keepalived config, directors, real servers and clients; and when each
+    /// starts, in microseconds.
     pub fn starts(scenario: &Scenario) -> Vec<(u64, String)> {
         scenario
             .nodes
             .iter()
-            .filter(|n| n.keepalived.is_some())
+            .filter(|n| n.keepalived.is_some() || setup::own_stack(n) || setup::serves_http(n) || n.requests.is_some())
             .map(|n| (n.start_at_us.unwrap_or(0), n.name.clone()))
             .collect()
     }
@@ -199,6 +214,9 @@ impl Lab {
         self.log.push(LAB, describe(action));
         match action {
             Action::Start { node } => self.start(node),
+            Action::Stop { node } | Action::Crash { node } if self.apps.contains_key(node) => {
+                self.apps.remove(node).map_or(Ok(()), App::stop)
+            }
             Action::Stop { node } if self.drivers.contains_key(node) => self.order(node, Order::Command(Command::Stop)),
             Action::Stop { node } => match self.daemons.remove(node) {
                 Some(mut d) => {
@@ -237,16 +255,25 @@ impl Lab {
                 nft::partition(self.lan()?, &ports)
             }
             Action::Heal => nft::heal(self.lan()?),
-            Action::CheckFail { node, .. } | Action::CheckOk { node, .. } => {
-                bail!("{node}: health-check events need a director, which the lab does not run yet")
-            }
+            Action::CheckFail { node, real_server } => self.set_check(node, *real_server, false),
+            Action::CheckOk { node, real_server } => self.set_check(node, *real_server, true),
         }
     }
 
     /// Starts the node's daemon: real keepalived for `impl = "keepalived"`,
     /// else the engine's, on a driver thread.
     pub fn start(&mut self, name: &str) -> anyhow::Result<()> {
-        if self.node(name)?.implementation == Impl::Engine {
+        let node = self.node(name)?;
+        if setup::own_stack(&node.spec) {
+            return self.start_director(name);
+        }
+        if let Some(requests) = node.spec.requests.clone() {
+            return self.start_app(name, |n, log, t0| App::fetch(name, &n.netns, requests, t0, log));
+        }
+        if setup::serves_http(&node.spec) {
+            return self.start_app(name, |n, log, _| App::serve(name, &n.netns, &lvs::WEB_PORTS, log));
+        }
+        if node.implementation == Impl::Engine {
             return self.start_engine(name);
         }
         if let Some(i) = self.stopping.iter().position(|d| d.node() == name) {
@@ -287,19 +314,72 @@ impl Lab {
             };
             // The scripts the engine runs are the lab's files, as for keepalived.
             node.files.write(conf, &node.interface, None)?;
-            let setup = driver::Setup {
-                node: name.to_string(),
-                netns: node.netns.clone(),
-                interface: node.interface.clone(),
-                mac: node.mac,
-                files: node.files.clone(),
-                t0: self.t0,
-                log: self.log.clone(),
-            };
+            let setup = self.driver_setup(node, false);
             let factory: driver::Factory = Box::new(move || Box::new(Daemon::new(cfg.clone(), iface.clone())));
             self.drivers.insert(name.to_string(), Driver::spawn(setup, factory)?);
         }
         self.order(name, Order::Command(Command::Start))
+    }
+
+    fn start_app(&mut self, name: &str, spawn: impl FnOnce(&LabNode, &LogBook, Instant) -> anyhow::Result<App>) -> anyhow::Result<()> {
+        if self.apps.contains_key(name) {
+            bail!("start {name}: it is already running");
+        }
+        let app = spawn(self.node(name)?, &self.log, self.t0)?;
+        self.apps.insert(name.to_string(), app);
+        Ok(())
+    }
+
+    /// The engine's LVS node (IPVS, and keepalived's VRRP and checkers if
+    /// configured) above a host stack of its own, on a driver thread.
+    fn start_director(&mut self, name: &str) -> anyhow::Result<()> {
+        if !self.drivers.contains_key(name) {
+            let node = self.node(name)?;
+            let host = HostConfig::of(&node.spec, node.interface.clone(), node.mac);
+            let iface = Host::new(host.clone()).iface();
+            let (cfg, warnings) = lvs::node_config(&node.spec, node.mac, iface, node.seed).map_err(|e| anyhow!(e))?;
+            for w in warnings {
+                self.log.push(LAB, format!("{name}: {}", w.message));
+            }
+            if let Some(conf) = &node.keepalived {
+                node.files.write(conf, &node.interface, None)?;
+            }
+            let setup = self.driver_setup(node, true);
+            let factory: driver::Factory = Box::new(move || {
+                let machine: Box<dyn Machine + Send> = Box::new(LvsNode::new(cfg.clone()));
+                Box::new(Hosted::new(Host::new(host.clone()), machine))
+            });
+            self.drivers.insert(name.to_string(), Driver::spawn(setup, factory)?);
+        }
+        self.order(name, Order::Command(Command::Start))
+    }
+
+    fn driver_setup(&self, node: &LabNode, own_stack: bool) -> driver::Setup {
+        driver::Setup {
+            node: node.name.clone(),
+            netns: node.netns.clone(),
+            interface: node.interface.clone(),
+            mac: node.mac,
+            files: node.files.clone(),
+            t0: self.t0,
+            log: self.log.clone(),
+            own_stack,
+        }
+    }
+
+    /// A director's health checkers see `real_server` fail or recover.
+    fn set_check(&mut self, name: &str, real_server: std::net::SocketAddr, up: bool) -> anyhow::Result<()> {
+        let node = self.node(name)?;
+        let checked = node
+            .keepalived
+            .iter()
+            .flat_map(|k| &k.virtual_servers)
+            .flat_map(|v| &v.real_servers)
+            .any(|r| r.addr == real_server.ip() && r.port.is_none_or(|p| p == real_server.port()));
+        if !setup::own_stack(&node.spec) || !checked {
+            bail!("{name}: no health checker of a director watches {real_server}");
+        }
+        self.order(name, Order::Command(Command::CheckResult { real_server, up }))
     }
 
     fn order(&self, name: &str, order: Order) -> anyhow::Result<()> {
@@ -358,6 +438,11 @@ impl Lab {
     /// for them.
     pub fn stop_all(&mut self) -> anyhow::Result<()> {
         let mut first_err = None;
+        while let Some((_, app)) = self.apps.pop_first() {
+            if let Err(e) = app.stop() {
+                first_err.get_or_insert(e);
+            }
+        }
         while let Some((name, mut d)) = self.daemons.pop_first() {
             self.log.push(LAB, format!("stop {name} (end of run)"));
             if let Err(e) = d.terminate() {

@@ -83,6 +83,26 @@ pub fn heal(lan: &Netns) -> anyhow::Result<()> {
     apply(lan, &delete_table("bridge", PARTITION_TABLE))
 }
 
+const NO_ACCEPT_TABLE: &str = "vrrplab_no_accept";
+
+/// keepalived's `no_accept` (and `vrrp_strict`): a master drops what is
+/// addressed to these VIPs at INPUT (ARP for them is still answered).
+/// Replaces the previous set; an empty one removes the table.
+pub fn no_accept(ns: &Netns, vips: &[std::net::IpAddr]) -> anyhow::Result<()> {
+    if vips.is_empty() {
+        return apply(ns, &delete_table("inet", NO_ACCEPT_TABLE));
+    }
+    let mut rules = String::new();
+    for (family, v6) in [("ip", false), ("ip6", true)] {
+        let set: Vec<String> = vips.iter().filter(|a| a.is_ipv6() == v6).map(|a| a.to_string()).collect();
+        if !set.is_empty() {
+            rules.push_str(&format!("        {family} daddr {{ {} }} drop\n", set.join(", ")));
+        }
+    }
+    let body = format!("    chain input {{\n        type filter hook input priority -10; policy accept;\n{rules}    }}\n");
+    apply(ns, &replace_table("inet", NO_ACCEPT_TABLE, &body))
+}
+
 /// An nft script that (re)creates a table atomically: adding an empty table
 /// first makes the delete succeed whether or not it existed.
 fn replace_table(family: &str, name: &str, body: &str) -> String {
@@ -94,7 +114,7 @@ fn delete_table(family: &str, name: &str) -> String {
 }
 
 /// Runs `nft -f -` with `script` inside `ns`.
-fn apply(ns: &Netns, script: &str) -> anyhow::Result<()> {
+pub fn apply(ns: &Netns, script: &str) -> anyhow::Result<()> {
     let output = ns.run(|| {
         let mut child = Command::new("nft")
             .args(["-f", "-"])

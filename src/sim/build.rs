@@ -3,7 +3,7 @@
 //! daemons' start times and the scenario's events, the LAN's loss and jitter.
 
 use super::world::World;
-use crate::engine::host::{HostConfig, Sysctl};
+use crate::engine::host::HostConfig;
 use crate::engine::vrrp::{Daemon, DaemonConfig};
 use crate::engine::lvs::node::LvsNode;
 use crate::engine::lvs::setup as lvs;
@@ -42,15 +42,7 @@ pub fn build(s: &Scenario, seed: Option<u64>) -> Result<Built, String> {
             .as_ref()
             .and_then(|k| k.instances.iter().find_map(|i| i.interface.clone()))
             .unwrap_or_else(|| "eth0".to_string());
-        let host = HostConfig {
-            ifname,
-            mac,
-            addrs: n.addrs.clone(),
-            lo: n.vip_on_lo.clone(),
-            arp_ignore: Sysctl { all: n.arp_ignore, iface: 0 },
-            arp_announce: Sysctl { all: n.arp_announce, iface: 0 },
-            gateway: n.gateway,
-        };
+        let host = HostConfig::of(n, ifname, mac);
         let idx = world.add_node(&n.name, host);
         if lvs::is_lvs(n) {
             let node_seed = seed.unwrap_or(s.seed) ^ (i as u64 + 1);

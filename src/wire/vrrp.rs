@@ -379,20 +379,44 @@ pub struct Repr {
     pub addrs: Vec<IpAddr>,
 }
 
+/// An empty v3 advert: the buffer [`Repr::parse_into`] fills.
+impl Default for Repr {
+    fn default() -> Repr {
+        Repr {
+            msg_type: 1,
+            vrid: 0,
+            priority: 0,
+            interval: Interval::Centis(0),
+            auth: Auth::V3,
+            addrs: Vec::new(),
+        }
+    }
+}
+
 impl Repr {
     /// Parses a whole VRRP message carried over `family`. Fails on versions
     /// other than 2 and 3, on v2 over IPv6, and when the addresses the count
     /// announces are not all present.
     pub fn parse<T: AsRef<[u8]>>(packet: &Packet<T>, family: Family) -> Result<Repr> {
+        let mut repr = Repr::default();
+        repr.parse_into(packet, family)?;
+        Ok(repr)
+    }
+
+    /// [`Repr::parse`] into `self`, reusing its address buffer: the
+    /// analyzer parses millions of adverts and would otherwise allocate for
+    /// each. On error `self` is left unspecified.
+    pub fn parse_into<T: AsRef<[u8]>>(&mut self, packet: &Packet<T>, family: Family) -> Result<()> {
         packet.check_len()?;
         let version = packet.version();
         if !(version == 2 && family == Family::Ipv4 || version == 3) || !packet.addrs_fit(family) {
             return Err(Error);
         }
-        let addrs = (0..usize::from(packet.addr_count()))
-            .map(|i| packet.addr(i, family).ok_or(Error))
-            .collect::<Result<Vec<_>>>()?;
-        let (interval, auth) = if version == 2 {
+        self.addrs.clear();
+        for i in 0..usize::from(packet.addr_count()) {
+            self.addrs.push(packet.addr(i, family).ok_or(Error)?);
+        }
+        (self.interval, self.auth) = if version == 2 {
             (
                 Interval::Seconds(packet.adver_int()),
                 Auth::V2 { auth_type: packet.auth_type(), data: packet.auth_data() },
@@ -400,14 +424,10 @@ impl Repr {
         } else {
             (Interval::Centis(packet.max_adver_int()), Auth::V3)
         };
-        Ok(Repr {
-            msg_type: packet.msg_type(),
-            vrid: packet.vrid(),
-            priority: packet.priority(),
-            interval,
-            auth,
-            addrs,
-        })
+        self.msg_type = packet.msg_type();
+        self.vrid = packet.vrid();
+        self.priority = packet.priority();
+        Ok(())
     }
 
     pub fn version(&self) -> u8 {
@@ -648,6 +668,21 @@ mod test {
             // A v2 packet without auth data parses back with none only if the
             // buffer ends after the addresses, which emit guarantees.
             prop_assert_eq!(Repr::parse(&p, family).unwrap(), repr);
+        }
+
+        /// What a reused buffer held before never leaks into the next advert.
+        #[test]
+        fn parse_into_a_used_repr_is_parse(first in arb_repr(), second in arb_repr()) {
+            let family = |r: &Repr| if r.addrs.iter().any(|a| a.is_ipv6()) { Family::Ipv6 } else { Family::Ipv4 };
+            let src = |f| if f == Family::Ipv4 { v4([192, 0, 2, 1]) } else { "fe80::1".parse().unwrap() };
+            let dst = |f| if f == Family::Ipv4 { IpAddr::V4(MCAST_V4) } else { IpAddr::V6(MCAST_V6) };
+            let (f1, f2) = (family(&first), family(&second));
+            let b1 = first.to_bytes(src(f1), dst(f1), ChecksumVariant::Rfc);
+            let b2 = second.to_bytes(src(f2), dst(f2), ChecksumVariant::Rfc);
+            let mut scratch = Repr::default();
+            scratch.parse_into(&Packet::new_checked(&b1[..]).unwrap(), f1).unwrap();
+            scratch.parse_into(&Packet::new_checked(&b2[..]).unwrap(), f2).unwrap();
+            prop_assert_eq!(scratch, second);
         }
 
         #[test]

@@ -134,3 +134,25 @@ fn an_engine_crash_leaves_its_vip_and_a_restart_takes_it_up_again() {
     assert_eq!(masters, 2, "{log:#?}");
     assert!(!log.iter().any(|l| l.node == "n1" && l.text.starts_with("lab: ")), "the driver complained: {log:#?}");
 }
+
+#[test]
+fn no_accept_makes_the_engine_masters_kernel_drop_what_is_sent_to_the_vip() {
+    let Some(_serial) = lab_env(true) else { return };
+    let mut n1 = engine_node("n1", "192.0.2.11/24", 1, InitialState::Master, 100);
+    n1.keepalived.as_mut().unwrap().instances[0].accept = Some(false);
+    let scenario = Scenario { nodes: vec![n1, node("n2", "192.0.2.12/24", 2)], ..Default::default() };
+    let mut lab = Lab::up(&scenario, &LabOptions::default()).unwrap();
+    lab.start("n1").unwrap();
+    assert!(vrrplab::lab::sleep_until(lab.t0(), Duration::from_millis(4000)));
+    assert!(has_vip(&lab, "n1"));
+    // From n2: nobody listens on port 9, so n1's kernel refuses at its own
+    // address; at the VIP the SYN is dropped before that.
+    let connect = |to: &str| {
+        let to: std::net::SocketAddr = format!("{to}:9").parse().unwrap();
+        lab.node("n2").unwrap().netns.run(move || Ok(std::net::TcpStream::connect_timeout(&to, Duration::from_millis(1500)).map(|_| ()))).unwrap()
+    };
+    assert_eq!(connect("192.0.2.11").unwrap_err().kind(), std::io::ErrorKind::ConnectionRefused);
+    assert_eq!(connect("192.0.2.100").unwrap_err().kind(), std::io::ErrorKind::TimedOut);
+    let log = lab.log().lines();
+    assert!(!log.iter().any(|l| l.node == "n1" && l.text.starts_with("lab: ")), "the driver complained: {log:#?}");
+}

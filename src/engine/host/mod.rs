@@ -15,7 +15,10 @@ use crate::wire::decode::{decode, Net};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+mod hosted;
 mod neighbour;
+
+pub use hosted::Hosted;
 
 /// How long the kernel waits for an ARP/ND answer before asking again
 /// (`retrans_time_ms`), and how many times it asks (`mcast_solicit`).
@@ -51,6 +54,22 @@ pub struct HostConfig {
     pub arp_ignore: Sysctl,
     pub arp_announce: Sysctl,
     pub gateway: Option<IpAddr>,
+}
+
+impl HostConfig {
+    /// The stack of a scenario node whose interface is `ifname`; the
+    /// scenario's sysctls are the `all/` ones.
+    pub fn of(node: &crate::scenario::model::Node, ifname: String, mac: Mac) -> HostConfig {
+        HostConfig {
+            ifname,
+            mac,
+            addrs: node.addrs.clone(),
+            lo: node.vip_on_lo.clone(),
+            arp_ignore: Sysctl { all: node.arp_ignore, iface: 0 },
+            arp_announce: Sysctl { all: node.arp_announce, iface: 0 },
+            gateway: node.gateway,
+        }
+    }
 }
 
 /// An address added at run time (a VIP), possibly with its own MAC (use_vmac).

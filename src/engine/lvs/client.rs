@@ -28,6 +28,25 @@ pub enum Outcome {
     NoRoute,
 }
 
+impl Outcome {
+    /// How the request's log line ends: the body, or what curl prints.
+    pub fn curl_says(&self, (ip, port): (Ipv4Addr, u16)) -> String {
+        match self {
+            Outcome::Body(b) => b.trim_end().to_string(),
+            Outcome::Reset => "curl: (56) Recv failure: Connection reset by peer".into(),
+            Outcome::Refused => format!("curl: (7) Failed to connect to {ip} port {port}: Connection refused"),
+            Outcome::TimedOut => format!("curl: (28) Failed to connect to {ip} port {port}: Connection timed out"),
+            Outcome::NoRoute => format!("curl: (7) Failed to connect to {ip} port {port}: No route to host"),
+        }
+    }
+}
+
+/// The request curl sends for `http://TARGET/`.
+pub fn http_request((ip, port): (Ipv4Addr, u16)) -> String {
+    let host = if port == 80 { ip.to_string() } else { format!("{ip}:{port}") };
+    format!("GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     SynSent,
@@ -86,10 +105,7 @@ impl Client {
     }
 
     fn request(&self) -> String {
-        format!(
-            "GET / HTTP/1.1\r\nHost: {}\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n",
-            if self.target.1 == 80 { self.target.0.to_string() } else { format!("{}:{}", self.target.0, self.target.1) }
-        )
+        http_request(self.target)
     }
 
     fn seg(&self, c: &Conn, seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
@@ -107,14 +123,7 @@ impl Client {
 
     fn finish(&mut self, i: usize, outcome: Outcome) {
         let c = self.conns.remove(i);
-        let what = match &outcome {
-            Outcome::Body(b) => b.trim_end().to_string(),
-            Outcome::Reset => "curl: (56) Recv failure: Connection reset by peer".into(),
-            Outcome::Refused => format!("curl: (7) Failed to connect to {} port {}: Connection refused", self.target.0, self.target.1),
-            Outcome::TimedOut => format!("curl: (28) Failed to connect to {} port {}: Connection timed out", self.target.0, self.target.1),
-            Outcome::NoRoute => format!("curl: (7) Failed to connect to {} port {}: No route to host", self.target.0, self.target.1),
-        };
-        self.log.push(format!("request {} from {}:{}: {what}", c.index, self.addr, c.port));
+        self.log.push(format!("request {} from {}:{}: {}", c.index, self.addr, c.port, outcome.curl_says(self.target)));
         self.outcomes.push((c.index, outcome));
     }
 

@@ -9,6 +9,19 @@ use crate::engine::ipvs::packet::Ipv4;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
+/// The whole response to any request: status, headers, `body`.
+pub fn http_response(body: &str) -> String {
+    format!(
+        "HTTP/1.0 200 OK\r\nServer: vrrplab\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// What the web server of the node `name` serves.
+pub fn body_for(name: &str) -> String {
+    format!("{name}\n")
+}
+
 type Key = (Ipv4Addr, u16, Ipv4Addr, u16);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,10 +85,7 @@ impl Responder {
         let Some(c) = self.conns.get_mut(&key).filter(|c| c.state == State::Thinking) else { return };
         let (src, sport, dst, dport) = key;
         let reply = |seq: u32, ack: u32, flags: u8, payload: &[u8]| Out { src, dst, sport, dport, seq, ack, flags, payload }.emit();
-        let response = format!(
-            "HTTP/1.0 200 OK\r\nServer: vrrplab\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
+        let response = http_response(&body);
         out.push(reply(c.snd_nxt, c.rcv_nxt, PSH | ACK, response.as_bytes()));
         c.snd_nxt = c.snd_nxt.wrapping_add(response.len() as u32);
         out.push(reply(c.snd_nxt, c.rcv_nxt, FIN | ACK, &[]));
@@ -91,7 +101,7 @@ impl Responder {
 
     /// The body it serves.
     pub fn body(&self) -> String {
-        format!("{}\n", self.name)
+        body_for(&self.name)
     }
 
     /// A TCP packet for one of the node's addresses. Returns the packets to
