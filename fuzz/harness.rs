@@ -102,6 +102,7 @@ pub fn packet(data: &[u8]) {
         } else {
             Compat::V4_99
         },
+        absolute_seq: data.len() % 2 == 0,
     };
     let frame = Frame {
         ts: Timestamp::from_micros(i64::from(sel) * 1_000_003),
@@ -185,4 +186,57 @@ pub fn ipvsadm(data: &[u8]) {
     for line in String::from_utf8_lossy(data).lines().take(64) {
         let _ = vrrplab::engine::ipvs::ipvsadm::parse::parse(line);
     }
+}
+
+/// Arbitrary bytes as a sequence of frames through the analyzer, then every
+/// rendering of its report: the timeline and the findings, as text and as
+/// JSON lines (what `timeline`, `analyze` and their `--json` print).
+///
+/// Each frame is a 5-byte header and its bytes: the length (u16 LE), the
+/// time since the previous frame in milliseconds (i16 LE, so captures may
+/// go back in time), and a selector byte (link type in the low 3 bits,
+/// pcapng interface in the next 2). A time step of `i16::MIN` instead reads
+/// an absolute timestamp in microseconds (i64 LE) after the header, so
+/// the extremes a pcapng file can carry are reached too.
+pub fn analyze(mut data: &[u8]) {
+    let mut analyzer = vrrplab::analyze::Analyzer::new();
+    let mut us: i64 = 1_767_225_600_000_000; // 2026-01-01
+    let mut frame = Frame::default();
+    for _ in 0..4096 {
+        let Some((head, rest)) = data.split_first_chunk::<5>() else {
+            break;
+        };
+        let len = usize::from(u16::from_le_bytes([head[0], head[1]]));
+        let step = i16::from_le_bytes([head[2], head[3]]);
+        data = rest;
+        us = if step == i16::MIN {
+            let Some((abs, rest)) = data.split_first_chunk::<8>() else {
+                break;
+            };
+            data = rest;
+            i64::from_le_bytes(*abs)
+        } else {
+            us.saturating_add(i64::from(step) * 1000)
+        };
+        let bytes = &data[..len.min(data.len())];
+        data = &data[bytes.len()..];
+        frame.ts = Timestamp::from_micros(us);
+        frame.linktype = LinkType::from_u32(LINKTYPES[usize::from(head[4] & 7)]);
+        frame.interface = u32::from((head[4] >> 3) & 3);
+        frame.orig_len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        frame.data.clear();
+        frame.data.extend_from_slice(bytes);
+        analyzer.feed(&frame);
+    }
+    let report = analyzer.finish();
+    let mut out = Vec::new();
+    let _ = vrrplab::analyze::text::timeline(&report, &mut out);
+    let _ = vrrplab::analyze::text::findings(&report, &mut out);
+    for e in &report.timeline {
+        let _ = serde_json::to_writer(&mut out, e);
+    }
+    for f in &report.findings {
+        let _ = serde_json::to_writer(&mut out, f);
+    }
+    let _ = serde_json::to_writer(&mut out, &report);
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 root=..
 shared=${VRRPLAB_SHARED:-$root/../shared}
-mkdir -p corpus/{keepalived_conf,scenario_toml,packet,capture_file,filter,ipvsadm}
+mkdir -p corpus/{keepalived_conf,scenario_toml,packet,capture_file,filter,ipvsadm,analyze}
 cp "$root"/fixtures/seeds/*.conf corpus/keepalived_conf/ 2>/dev/null || true
 find "$root/fixtures" "$root/captures" "$root/src/scenario/builtin" -name '*.toml' -exec cp {} corpus/scenario_toml/ \; 2>/dev/null || true
 # A minimal scenario, so the TOML target starts from the right shape.
@@ -33,6 +33,35 @@ for name in sorted(os.listdir(src)):
         off += 16 + incl
         open(os.path.join(dst, f'{name}-{n}'), 'wb').write(b'\x00' + frame)
         n += 1
+PY
+# Frame sequences for the analyzer: each seed capture in the `analyze`
+# harness's framing (length u16 LE, milliseconds since the previous frame
+# i16 LE, selector byte: link type index), at most 64 KiB each.
+python3 - corpus/capture_file corpus/analyze <<'PY'
+import os, struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+linktypes = [1, 101, 228, 229, 113, 276, 0, 12]
+for name in sorted(os.listdir(src)):
+    b = open(os.path.join(src, name), 'rb').read()
+    if len(b) < 24 or b[:4] not in (b'\xd4\xc3\xb2\xa1', b'\xa1\xb2\xc3\xd4', b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\x3c\x4d'):
+        continue
+    e = '<' if b[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+    nanos = b[:4] in (b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\x3c\x4d')
+    lt = struct.unpack(e + 'I', b[20:24])[0] & 0xffff
+    if lt not in linktypes:
+        continue
+    sel = linktypes.index(lt)
+    out, off, prev = bytearray(), 24, None
+    while off + 16 <= len(b) and len(out) < 65536:
+        secs, frac, incl = struct.unpack(e + 'III', b[off:off + 12])
+        ms = secs * 1000 + (frac // 1_000_000 if nanos else frac // 1000)
+        frame = b[off + 16:off + 16 + min(incl, 65535)]
+        off += 16 + incl
+        step = 0 if prev is None else max(-32767, min(32767, ms - prev))
+        prev = ms
+        out += struct.pack('<HhB', len(frame), step, sel) + frame
+    if out:
+        open(os.path.join(dst, name), 'wb').write(bytes(out))
 PY
 # Filters: expressions of the filter's documentation, each followed by a NUL
 # and one seed frame.

@@ -195,6 +195,95 @@ def vrrp_truncated():
     return p
 
 
+def claims():
+    """Length fields that claim more than the packet carries (issue 10's hostile cases)."""
+    p = Pcap()
+    a, m = "192.0.2.11", "224.0.0.18"
+    # The count claims 255 addresses; one is present (and the auth data).
+    p.add(v4vrrp(a, vrrp2(51, 100, ["192.0.2.254"], auth=b"1111", count=255)))
+    v3 = vrrp3(a, m, 44, 200, ["192.0.2.100"])
+    p.add(v4vrrp(a, v3[:3] + b"\xff" + v3[4:]))
+    # The IP total length ends the VRRP part-way, though the frame carries it all.
+    full = vrrp2(51, 100, ["192.0.2.254", "192.0.2.253"], auth=b"passw0rd")
+    for cut in (4, 8, 12, 16, 20, 24):
+        p.add(eth(MC4, N1, 0x0800, ipv4(a, m, 112, full, total=20 + cut) + full[cut:]))
+    six = vrrp3("fe80::1", "ff02::12", 61, 100, ["2001:db8::1"], six=True)
+    for cut in (6, 8, 20):
+        f = v6vrrp("fe80::1", six)
+        f = f[:18] + struct.pack("!H", cut) + f[20:]
+        p.add(f)
+    # Hop-by-hop options before VRRP: whole, claiming more than the payload,
+    # and with an option running past the header.
+    def hbh(opts, nh=112, length=None):
+        n = (len(opts) + 2 + 7) // 8 - 1 if length is None else length
+        body = struct.pack("!BB", nh, n) + opts
+        return body + b"\0" * (-len(body) % 8)
+    for h in (hbh(b"\x05\x02\x00\x00\x01\x00"), hbh(b"\x05\x02\x00\x00\x01\x00", length=3),
+              hbh(b"\x01\x0a\x00\x00\x00\x00"), hbh(b"\xc2\x04\x00\x01\x00\x00", length=0)):
+        p.add(eth(MC6, N2, 0x86DD, ipv6("fe80::1", "ff02::12", 0, h + six)))
+    p.add(eth(MC6, N2, 0x86DD, ipv6("fe80::1", "ff02::12", 0, hbh(b"\x05\x02\x00\x00\x01\x00", length=3))))
+    # Every option tcpdump names, Jumbo Payloads valid and not, options
+    # headers in the wrong place, and a payload length of 0.
+    home = b"\xc9\x14" + ip6("2001:db8::9") + b"\x00\x01\x00"
+    for nh, h in ((0, hbh(b"\x00\x01\x01\x00\x3e\x01\x00")), (0, hbh(b"\x05\x03\x00\x00\x00\x00")),
+                  (0, hbh(b"\x05\x00\x01\x00\x00\x00")), (0, hbh(b"\xc2\x02\x00\x00\x01\x00")),
+                  (0, hbh(b"\x00\x00" + home + b"\x00" * 4)), (0, hbh(b"\xc9\x04\x00\x00\x00\x00")),
+                  (60, hbh(b"\x01\x04\x00\x00\x00\x00")), (60, hbh(b"\xc2\x04\x00\x01\x00\x00")),
+                  (60, hbh(b"\x05\x02\x00\x00\x01\x00", nh=0)), (0, hbh(b"\x01\x04\x00\x00\x00\x00", nh=0)),
+                  (60, hbh(b"\x01\x04\x00\x00\x00\x00", length=5))):
+        p.add(eth(MC6, N2, 0x86DD, ipv6("fe80::1", "ff02::12", nh, h + six)))
+    for jumbo in (0x10000, 0x100, 0x20):
+        f = bytearray(eth(MC6, N2, 0x86DD, ipv6("fe80::1", "ff02::12", 0, hbh(b"\xc2\x04" + struct.pack("!I", jumbo)) + six)))
+        f[18:20] = b"\0\0"
+        p.add(bytes(f))
+    f = bytearray(v6vrrp("fe80::1", six))
+    f[18:20] = b"\0\0"
+    p.add(bytes(f))
+    f = bytearray(eth(MC6, N2, 0x86DD, ipv6("fe80::1", "ff02::12", 0, hbh(b"\x01\x04\x00\x00\x00\x00") + six)))
+    f[18:20] = b"\0\0"
+    p.add(bytes(f))
+    return p
+
+
+def tcp_text():
+    """A TCP conversation (relative sequence numbers), HTTP text in its forms, and ICMP errors."""
+    p = Pcap()
+    c, srv = "198.51.100.10", "192.0.2.100"
+    M1, M2 = "02:00:00:00:00:0a", "02:00:00:00:00:01"
+
+    def tcp(src, dst, sport, dport, seq, ack, flags, data=b"", ttl=64):
+        h = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 0x50, flags, 64240, 0, 0)
+        pseudo = ip4(src) + ip4(dst) + struct.pack("!BBH", 0, 6, len(h) + len(data))
+        h = h[:16] + struct.pack("!H", csum(pseudo + h + data)) + h[18:]
+        return eth(M2, M1, 0x0800, ipv4(src, dst, 6, h + data, ttl=ttl, tos=0))
+
+    isn_c, isn_s = 3_000_000_000, 4_294_967_000  # the server's wraps
+    p.add(tcp(c, srv, 40000, 80, isn_c, 0, 0x02))
+    p.add(tcp(srv, c, 80, 40000, isn_s, isn_c + 1, 0x12))
+    p.add(tcp(c, srv, 40000, 80, isn_c + 1, isn_s + 1, 0x10))
+    req = b"GET / HTTP/1.1\r\nHost: 192.0.2.100\r\nAccept: */*\r\n\r\n"
+    p.add(tcp(c, srv, 40000, 80, isn_c + 1, isn_s + 1, 0x18, req))
+    resp = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+    p.add(tcp(srv, c, 80, 40000, isn_s + 1, isn_c + 1 + len(req), 0x18, resp))
+    for data in (b"hello there\r\n", b"get /lower\nX: \tt\n", b"GET /cut-line", b"GET /\r", b"\x00\x01binary",
+                 b"HTTP/1.0 2000 too long\r\n", b"POST " + b"x" * 130 + b"\r\n", b"OPTIONS * HTTP/1.1\r\nbad\x01\r\n"):
+        p.add(tcp(c, srv, 40001, 8080, 7, 9, 0x18, data))
+    p.add(tcp(c, srv, 22, 80, 7, 9, 0x18, b"GET / HTTP/1.1\r\n"))
+    p.add(tcp(c, srv, 40000, 80, isn_c + 1 + len(req), isn_s + 1 + len(resp), 0x14, b"GET reset\r\n"))
+    p.add(tcp(srv, c, 80, 40000, isn_s + 1 + len(resp), 0, 0x04, b"\xe9 reset reason that runs past thirty bytes"))
+    p.add(tcp(srv, c, 80, 40000, 5, 0, 0x04, b"reset cut by the snap length"), caplen=54 + 5)
+    # A packet cut by the snap length inside its HTTP line.
+    p.add(tcp(c, srv, 40002, 80, 1, 1, 0x18, req), caplen=54 + 8)
+    # ICMP errors quoting a TCP SYN: time exceeded in transit, in reassembly, another code; a bad checksum.
+    quoted = tcp(c, srv, 40004, 80, 1695240939, 0, 0x02, ttl=1)[14:]
+    for typ, code, bad in ((11, 0, False), (11, 1, False), (11, 5, True)):
+        body = struct.pack("!BBHI", typ, code, 0, 0) + quoted
+        sumv = csum(body) ^ (0x1111 if bad else 0)
+        body = body[:2] + struct.pack("!H", sumv) + body[4:]
+        p.add(eth(M1, M2, 0x0800, ipv4("192.0.2.31", c, 1, body, tos=0xC0, ttl=64)))
+    return p
+
+
 def arp_forms():
     p = Pcap()
     vip = "192.0.2.254"
@@ -349,6 +438,8 @@ FIXTURES = {
     "vrrp-v3-ipv6.pcap": vrrp_v3_ipv6,
     "vrrp-bad.pcap": vrrp_bad,
     "vrrp-truncated.pcap": vrrp_truncated,
+    "length-claims.pcap": claims,
+    "tcp-text.pcap": tcp_text,
     "arp-forms.pcap": arp_forms,
     "vlan-qinq.pcap": vlans,
     "sll.pcap": sll_frames,

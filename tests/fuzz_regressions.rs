@@ -53,3 +53,8 @@ fn filter_regressions() {
 fn ipvsadm_regressions() {
     replay("ipvsadm", harness::ipvsadm);
 }
+
+#[test]
+fn analyze_regressions() {
+    replay("analyze", harness::analyze);
+}

@@ -187,6 +187,9 @@ mod engine;
 #[path = "lab/cli.rs"]
 mod cli;
 
+#[path = "lab/hostile.rs"]
+mod hostile;
+
 #[path = "lab/lvs.rs"]
 mod lvs;
 

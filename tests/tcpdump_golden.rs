@@ -1,8 +1,8 @@
 //! `vrrplab read` against tcpdump, byte for byte:
 //! - tcpdump's own VRRP/ARP tests (pcaps and expected outputs in
 //!   `../shared/reference/tcpdump-tests/`, run as tcpdump's harness runs them);
-//! - every capture in `fixtures/` (with the simulator's) and `captures/` under many flag combinations, compared with
-//!   the tcpdump installed on this machine (4.99.3 in Debian 12 and in CI).
+//! - every capture in `fixtures/` (with the simulator's, the LVS ones' TCP included) and `captures/` under many
+//!   flag combinations, compared with the tcpdump installed on this machine (4.99.3 in Debian 12 and in CI).
 //!
 //! Missing inputs or tools skip with a note, except under `CI=true`, where
 //! they fail: CI installs tcpdump and provides the reference files.
@@ -122,6 +122,9 @@ const FLAGS: &[&[&str]] = &[
     &["-ttttt"],
     &["-#"],
     &["-#", "-c", "2"],
+    // Absolute TCP sequence numbers (the LVS captures carry TCP).
+    &["-S"],
+    &["-S", "-v"],
 ];
 
 fn tcpdump_installed() -> bool {
@@ -153,10 +156,6 @@ fn fixtures_match_installed_tcpdump() {
         .flatten()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
-        // The LVS scenarios carry TCP, whose lines tcpdump prints with
-        // relative sequence numbers that vrrplab does not track (README,
-        // known gaps); their VRRP and ARP lines are covered by the others.
-        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("lvs-")))
         .collect();
     files.sort();
     assert!(files.len() >= 16, "captures missing in fixtures/ or captures/");

@@ -26,6 +26,12 @@ use rustc_hash::FxHashMap;
 /// Capture time in microseconds since the epoch: exact, unlike f64 seconds.
 pub type Micros = i64;
 
+/// The timestamps the analyzer takes, in microseconds either side of the
+/// epoch (about 285 years): beyond them a capture's clock is corrupt, and
+/// clamping keeps every difference and sum of times from overflowing and
+/// every time exact as f64 seconds.
+const MAX_TS: Micros = 1 << 53;
+
 fn secs(us: Micros) -> f64 {
     us as f64 / 1e6
 }
@@ -65,7 +71,7 @@ impl Analyzer {
     pub fn apply(&mut self, frame: &Frame, s: &Sighting) {
         self.frames += 1;
         let no = self.frames;
-        let ts = frame.ts.as_micros();
+        let ts = frame.ts.as_micros().clamp(-MAX_TS, MAX_TS);
         self.arp.tick(ts);
         match &s.what {
             What::Advert(ad) => self.advert(no, ts, ad, &s.repr),

@@ -245,6 +245,7 @@ pub fn now() -> Timestamp {
 /// look.
 pub struct LiveSource {
     socket: PacketSocket,
+    iface: String,
     deadline: Option<std::time::Instant>,
     stop: fn() -> bool,
 }
@@ -257,7 +258,12 @@ impl LiveSource {
     pub fn open(iface: &str, duration: Option<Duration>, stop: fn() -> bool) -> anyhow::Result<LiveSource> {
         let ifindex = ifindex(iface)?;
         let socket = PacketSocket::open(ifindex, true, POLL).with_context(|| format!("capturing on {iface}"))?;
-        Ok(LiveSource { socket, deadline: duration.map(|d| std::time::Instant::now() + d), stop })
+        Ok(LiveSource {
+            socket,
+            iface: iface.to_string(),
+            deadline: duration.map(|d| std::time::Instant::now() + d),
+            stop,
+        })
     }
 }
 
@@ -276,7 +282,7 @@ impl Source for LiveSource {
             if (self.stop)() || self.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
                 return Ok(false);
             }
-            if self.socket.recv(frame)? {
+            if self.socket.recv(frame).map_err(|e| self.error(e))? {
                 return Ok(true);
             }
         }
@@ -284,6 +290,20 @@ impl Source for LiveSource {
 
     fn nanosecond_precision(&self) -> bool {
         true
+    }
+}
+
+impl LiveSource {
+    /// Names the interface; says so plainly when it went down or was
+    /// deleted (the kernel then fails the socket's read with ENETDOWN once).
+    fn error(&self, e: anyhow::Error) -> anyhow::Error {
+        use nix::errno::Errno;
+        let gone = e.root_cause().downcast_ref::<Errno>().is_some_and(|e| matches!(e, Errno::ENETDOWN | Errno::ENODEV | Errno::ENXIO));
+        if gone {
+            anyhow::anyhow!("capturing on {}: the interface went down or was removed ({})", self.iface, e.root_cause())
+        } else {
+            e.context(format!("capturing on {}", self.iface))
+        }
     }
 }
 

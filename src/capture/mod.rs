@@ -29,8 +29,9 @@ impl Timestamp {
     pub fn from_micros(us: i64) -> Timestamp {
         Timestamp { secs: us.div_euclid(1_000_000), nanos: (us.rem_euclid(1_000_000) * 1000) as u32 }
     }
+    /// Saturates: a pcapng timestamp can claim any 64-bit second.
     pub fn as_micros(self) -> i64 {
-        self.secs * 1_000_000 + i64::from(self.nanos / 1000)
+        self.secs.saturating_mul(1_000_000).saturating_add(i64::from(self.nanos / 1000))
     }
     pub fn as_nanos(self) -> i128 {
         i128::from(self.secs) * 1_000_000_000 + i128::from(self.nanos)

@@ -201,7 +201,7 @@ impl PcapngReader {
         let units = iface.units_per_sec;
         let frac = ts % units;
         frame.ts = Timestamp::new(
-            (ts / units) as i64 + iface.offset_secs,
+            i64::try_from(ts / units).unwrap_or(i64::MAX).saturating_add(iface.offset_secs),
             (u128::from(frac) * 1_000_000_000 / u128::from(units)) as u32,
         );
         frame.orig_len = orig_len;

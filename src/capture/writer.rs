@@ -3,15 +3,21 @@
 //! simulator's frames share one link type.
 
 use super::{Frame, LinkType, Timestamp};
+use anyhow::Context;
+use std::fs::File;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 const MAGIC_MICROS: u32 = 0xa1b2_c3d4;
 const MAGIC_NANOS: u32 = 0xa1b2_3c4d;
 
-/// Writes frames in the host's byte order, as libpcap does.
+/// Writes frames in the host's byte order, as libpcap does. The file header
+/// and each record go to `out` in one `write_all` each, which is what lets
+/// [`RecordFile`] keep whole records.
 pub struct PcapWriter<W: Write> {
     out: W,
     nanos: bool,
+    record: Vec<u8>,
 }
 
 impl<W: Write> PcapWriter<W> {
@@ -27,7 +33,7 @@ impl<W: Write> PcapWriter<W> {
         h[16..20].copy_from_slice(&snaplen.to_ne_bytes());
         h[20..24].copy_from_slice(&linktype.to_u32().to_ne_bytes());
         out.write_all(&h)?;
-        Ok(PcapWriter { out, nanos })
+        Ok(PcapWriter { out, nanos, record: Vec::new() })
     }
 
     pub fn write(&mut self, ts: Timestamp, orig_len: u32, data: &[u8]) -> io::Result<()> {
@@ -37,8 +43,10 @@ impl<W: Write> PcapWriter<W> {
         h[4..8].copy_from_slice(&frac.to_ne_bytes());
         h[8..12].copy_from_slice(&(data.len() as u32).to_ne_bytes());
         h[12..16].copy_from_slice(&orig_len.max(data.len() as u32).to_ne_bytes());
-        self.out.write_all(&h)?;
-        self.out.write_all(data)
+        self.record.clear();
+        self.record.extend_from_slice(&h);
+        self.record.extend_from_slice(data);
+        self.out.write_all(&self.record)
     }
 
     pub fn write_frame(&mut self, f: &Frame) -> io::Result<()> {
@@ -51,6 +59,89 @@ impl<W: Write> PcapWriter<W> {
 
     pub fn into_inner(self) -> W {
         self.out
+    }
+}
+
+/// Creates the pcap file `path` (`read -w`, `live -w`, `sim -w`, `lab -w`).
+pub fn create(path: &Path, linktype: LinkType, snaplen: u32, nanos: bool) -> anyhow::Result<PcapWriter<RecordFile>> {
+    let file = File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
+    PcapWriter::new(RecordFile::new(file, path), linktype, snaplen, nanos).with_context(|| path.display().to_string())
+}
+
+/// A buffered file that keeps whole writes: when the disk fills (or any
+/// write fails) part-way through a flush, the file is cut back to the end of
+/// the last write that reached it whole, so a pcap written through it stays
+/// readable up to its last complete record. Errors name the file.
+pub struct RecordFile {
+    file: File,
+    path: PathBuf,
+    buf: Vec<u8>,
+    /// Where each write held in `buf` ends.
+    ends: Vec<usize>,
+    /// Bytes of the file already written, all of them whole writes.
+    kept: u64,
+    failed: bool,
+}
+
+impl RecordFile {
+    const CAPACITY: usize = 1 << 20;
+
+    pub fn new(file: File, path: &Path) -> RecordFile {
+        RecordFile { file, path: path.to_path_buf(), buf: Vec::new(), ends: Vec::new(), kept: 0, failed: false }
+    }
+
+    fn error(&self, e: io::Error) -> io::Error {
+        io::Error::new(e.kind(), format!("{}: {e}", self.path.display()))
+    }
+
+    fn drain(&mut self) -> io::Result<()> {
+        if self.failed {
+            return Err(self.error(io::Error::other("an earlier write failed")));
+        }
+        let mut done = 0;
+        while done < self.buf.len() {
+            match self.file.write(&self.buf[done..]) {
+                Ok(0) => return self.fail(done, io::ErrorKind::WriteZero.into()),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return self.fail(done, e),
+            }
+        }
+        self.kept += done as u64;
+        self.buf.clear();
+        self.ends.clear();
+        Ok(())
+    }
+
+    /// Cuts the file back to the last whole write among the `done` bytes
+    /// that reached it (a device such as /dev/full cannot be cut: nothing
+    /// reached it).
+    fn fail(&mut self, done: usize, e: io::Error) -> io::Result<()> {
+        self.failed = true;
+        let whole = self.ends.iter().rev().find(|&&end| end <= done).copied().unwrap_or(0);
+        let _ = self.file.set_len(self.kept + whole as u64);
+        self.buf = Vec::new();
+        self.ends = Vec::new();
+        Err(self.error(e))
+    }
+}
+
+impl Write for RecordFile {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        if self.failed {
+            return Err(self.error(io::Error::other("an earlier write failed")));
+        }
+        self.buf.extend_from_slice(b);
+        self.ends.push(self.buf.len());
+        if self.buf.len() >= Self::CAPACITY {
+            self.drain()?;
+        }
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.drain()?;
+        self.file.flush().map_err(|e| self.error(e))
     }
 }
 
@@ -70,5 +161,32 @@ mod test {
         assert_eq!(u32::from_ne_bytes(b[32..36].try_into().unwrap()), 3);
         assert_eq!(u32::from_ne_bytes(b[36..40].try_into().unwrap()), 60);
         assert_eq!(&b[40..], &[1, 2, 3]);
+    }
+
+    #[test]
+    fn a_full_device_is_an_error_naming_the_file() {
+        let path = Path::new("/dev/full");
+        let mut w = create(path, LinkType::Ethernet, 65535, false).unwrap();
+        w.write(Timestamp::new(1, 0), 3, &[1, 2, 3]).unwrap();
+        let e = w.flush().unwrap_err().to_string();
+        assert!(e.starts_with("/dev/full: No space left on device"), "{e}");
+        // The error sticks: nothing more is written after a failure.
+        assert!(w.write(Timestamp::new(2, 0), 3, &[1, 2, 3]).unwrap_err().to_string().contains("earlier write failed"));
+    }
+
+    /// A file whose writes stop after `room` bytes, as a full disk's do.
+    #[test]
+    fn a_write_cut_short_leaves_whole_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.pcap");
+        let mut rf = RecordFile::new(File::create(&path).unwrap(), &path);
+        rf.write_all(&[1; 24]).unwrap();
+        rf.write_all(&[2; 20]).unwrap();
+        rf.write_all(&[3; 20]).unwrap();
+        // As if the device had taken 30 bytes, then refused the rest.
+        rf.file.write_all(&rf.buf[..30]).unwrap();
+        let e = rf.fail(30, io::ErrorKind::StorageFull.into()).unwrap_err();
+        assert!(e.to_string().starts_with(&format!("{}: ", path.display())), "{e}");
+        assert_eq!(std::fs::read(&path).unwrap(), [1; 24]);
     }
 }

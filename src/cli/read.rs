@@ -9,15 +9,13 @@
 //! in [`printer`]; adding a filter is a line in [`predicate`].
 
 use super::Status;
-use crate::capture::{self, writer::PcapWriter, Frame, LinkType, Source};
+use crate::capture::{self, writer::{PcapWriter, RecordFile}, Frame, LinkType, Source};
 use crate::dissect::FrameRef;
 use crate::filter::Filter;
 use crate::print::parallel::{print_each, print_frames};
 use crate::print::{json::Json, time::TimeFormat, tree::TreePrinter, Compat, FrameView, Options, Printer, Tcpdump};
-use anyhow::Context;
 use clap::ArgAction;
-use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -62,6 +60,10 @@ pub struct View {
     /// nanosecond files, as tcpdump does
     #[arg(long)]
     pub nano: bool,
+    /// Print absolute TCP sequence numbers (by default, as tcpdump, relative to
+    /// each conversation's first)
+    #[arg(short = 'S')]
+    pub absolute_seq: bool,
     /// Which tcpdump to imitate where versions differ (4.9 prints VRRP auth as "1111^@^@^@^@")
     #[arg(long, value_enum, default_value = "4.99", value_name = "VERSION")]
     pub tcpdump_compat: TcpdumpCompat,
@@ -126,6 +128,7 @@ fn printer(args: &View) -> Box<dyn Printer + Send> {
                 TcpdumpCompat::V4_99 => Compat::V4_99,
                 TcpdumpCompat::V4_9 => Compat::V4_9,
             },
+            absolute_seq: args.absolute_seq,
         })),
         Mode::Tree => Box::new(TreePrinter),
         Mode::Json => Box::new(Json),
@@ -151,7 +154,7 @@ fn predicate(args: &View) -> anyhow::Result<Option<Predicate>> {
 /// type, and nanosecond timestamps if its source has them.
 struct Output {
     path: PathBuf,
-    writer: Option<(LinkType, PcapWriter<BufWriter<File>>)>,
+    writer: Option<(LinkType, PcapWriter<RecordFile>)>,
 }
 
 impl Output {
@@ -170,7 +173,8 @@ impl Output {
                 linktype
             );
         }
-        w.write_frame(frame).with_context(|| self.path.display().to_string())
+        // The errors of a `RecordFile` name the file.
+        Ok(w.write_frame(frame)?)
     }
 
     /// Flushes; `empty_too` leaves an empty capture when nothing passed.
@@ -180,16 +184,14 @@ impl Output {
             self.writer = Some((LinkType::Ethernet, create(&self.path, LinkType::Ethernet, false)?));
         }
         if let Some((_, mut w)) = self.writer {
-            w.flush().with_context(|| self.path.display().to_string())?;
+            w.flush()?;
         }
         Ok(())
     }
 }
 
-fn create(path: &Path, linktype: LinkType, nanos: bool) -> anyhow::Result<PcapWriter<BufWriter<File>>> {
-    let file = File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
-    PcapWriter::new(BufWriter::with_capacity(1 << 20, file), linktype, capture::file::MAX_CAPLEN, nanos)
-        .with_context(|| path.display().to_string())
+fn create(path: &Path, linktype: LinkType, nanos: bool) -> anyhow::Result<PcapWriter<RecordFile>> {
+    capture::writer::create(path, linktype, capture::file::MAX_CAPLEN, nanos)
 }
 
 pub fn run(args: Args) -> anyhow::Result<Status> {

@@ -11,6 +11,7 @@ use crate::sim::summary::{master_spans, split_brain};
 use crate::sim::{explore, World};
 use anyhow::{bail, Context};
 use std::collections::BTreeSet;
+use crate::capture::writer::RecordFile;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -160,12 +161,12 @@ fn if_addr(s: &str) -> anyhow::Result<IfAddr> {
 
 fn simulate(world: &mut World, scenario: &Scenario, a: &Args) -> anyhow::Result<()> {
     if let Some(path) = &a.write {
-        let f = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-        world.capture(Box::new(BufWriter::new(f))).with_context(|| format!("writing {}", path.display()))?;
+        let f = std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
+        world.capture(Box::new(RecordFile::new(f, path)))?;
     }
-    let werr = |e: std::io::Error| anyhow::anyhow!("writing {}: {e}", a.write.as_deref().unwrap_or("-".as_ref()).display());
-    world.run_until(scenario.duration_us).map_err(werr)?;
-    world.finish().map_err(werr)?;
+    // The pcap's errors name the file.
+    world.run_until(scenario.duration_us)?;
+    world.finish()?;
     Ok(())
 }
 

@@ -10,7 +10,6 @@ use std::time::Duration;
 use super::capture::CaptureLimits;
 use super::log::{LogLine, LAB};
 use super::{sleep_until, Lab, LabOptions};
-use crate::capture::writer::PcapWriter;
 use crate::capture::{Frame, LinkType, Timestamp};
 use crate::scenario::model::{Action, Scenario};
 
@@ -43,12 +42,11 @@ pub struct Recording {
 impl Recording {
     /// Writes the frames as a classic pcap (microsecond timestamps).
     pub fn write_pcap(&self, path: &Path) -> anyhow::Result<()> {
-        let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        let mut w = PcapWriter::new(std::io::BufWriter::new(file), LinkType::Ethernet, 65_535, false)?;
+        let mut w = crate::capture::writer::create(path, LinkType::Ethernet, 65_535, false)?;
         for f in &self.frames {
             w.write_frame(f)?;
         }
-        w.flush().with_context(|| format!("writing {}", path.display()))
+        Ok(w.flush()?)
     }
 
     /// Writes the log, one line each (`SECS.MICROS NODE TEXT`), after a

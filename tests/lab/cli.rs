@@ -57,7 +57,7 @@ fn lab_up_keeps_the_lab_until_its_duration_and_lab_commands_fail_cleanly() {
 }
 
 /// `vrrplab live ARGS` inside node `node`'s namespace, its stdout piped.
-fn live_in(lab: &Lab, node: &str, args: &[&str]) -> std::process::Child {
+pub(super) fn live_in(lab: &Lab, node: &str, args: &[&str]) -> std::process::Child {
     lab.node(node)
         .unwrap()
         .netns
@@ -83,7 +83,7 @@ fn udp_until(lab: &Lab, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn two_hosts() -> Scenario {
+pub(super) fn two_hosts() -> Scenario {
     Scenario { nodes: vec![node("n1", "192.0.2.11/24", 1), node("n2", "192.0.2.12/24", 2)], ..Default::default() }
 }
 

@@ -1,6 +1,7 @@
 //! IPv4 and IPv6 as tcpdump prints them: `IP`/`IP6`, the `-v` header in
 //! parentheses, `src > dst: `, then the payload's printer.
 
+use super::ip6opts::{self, Jumbo};
 use super::{get, get16, get32, transport, vrrp, Cx, Trunc, R};
 use crate::print::names;
 use crate::wire::checksum;
@@ -420,11 +421,15 @@ pub(super) fn ipv6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
         cx.dec(payload_len as u64);
         cx.s(") ");
     }
-    let b = &b[..b.len().min(len)];
+    let mut b = &b[..b.len().min(len)];
     let info = IpInfo { family: Family::Ipv6, header: &b[..40], ttl: b[7], fragmented: false };
+    let mut jumbo = Jumbo { payload_len: payload_len as u32, found: false };
     let mut cp = 0;
     let mut advance = 40;
     let mut found_extension = false;
+    let mut found_hbh = false;
+    // The header before this one (255: the IPv6 header).
+    let mut prev = 255;
     while cp < b.len() && advance > 0 {
         if len < advance {
             cx.trunc_note();
@@ -439,12 +444,32 @@ pub(super) fn ipv6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
             cx.s(": ");
         }
         match nh {
-            // Hop-by-hop and destination options: walked, not printed in detail.
-            0 | 60 => {
-                cx.s(if nh == 0 { "HBH " } else { "DSTOPT " });
-                advance = (usize::from(get(b, cp + 1)?) + 1) * 8;
-                nh = get(b, cp)?;
-                found_extension = true;
+            0 => {
+                // RFC 8200: once, and right after the IPv6 header.
+                if found_hbh || prev != 255 {
+                    cx.s(if found_hbh {
+                        "[The Hop-by-Hop Options header was already found]"
+                    } else {
+                        "[The Hop-by-Hop Options header don't follow the IPv6 header]"
+                    });
+                    cx.invalid();
+                    return Ok(());
+                }
+                let hlen = ip6opts::header(cx, &b[cp..], Some(&mut jumbo))?;
+                if jumbo.payload_len == 0 && !jumbo.found {
+                    cx.s("[No valid Jumbo Payload Hop-by-Hop option found]");
+                    cx.invalid();
+                    return Ok(());
+                }
+                let Some(hlen) = hlen else { return Ok(()) };
+                advance = hlen;
+                found_hbh = true;
+            }
+            60 => {
+                let Some(hlen) = ip6opts::header(cx, &b[cp..], None)? else {
+                    return Ok(());
+                };
+                advance = hlen;
             }
             // Routing, fragment and mobility headers end the walk.
             43 | 44 | 135 | 62 => {
@@ -452,11 +477,26 @@ pub(super) fn ipv6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
                 return Ok(());
             }
             _ => {
-                if payload_len == 0 {
+                if jumbo.found {
+                    len = jumbo.payload_len as usize + 40;
+                    if len < cp {
+                        cx.trunc_note();
+                        return Ok(());
+                    }
+                    if length < len {
+                        cx.s("truncated-ip6 - ");
+                        cx.dec((len - length) as u64);
+                        cx.s(" bytes missing!");
+                    }
+                    b = &b[..b.len().min(len)];
+                    len -= cp;
+                } else if payload_len == 0 {
                     if found_extension {
                         cx.trunc_note();
                         return Ok(());
                     }
+                    // No payload: the capture ends with the IPv6 header.
+                    b = &b[..40];
                     len = 0;
                 }
                 // Extension headers may claim more than was captured: the
@@ -464,6 +504,10 @@ pub(super) fn ipv6(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
                 return demux(cx, b.get(cp..).unwrap_or(&[]), len, nh, &info);
             }
         }
+        found_extension = true;
+        nh = b[cp];
+        prev = nh;
+        cx.proto = "ip6";
     }
     Ok(())
 }
@@ -474,7 +518,7 @@ fn demux(cx: &mut Cx<'_>, payload: &[u8], length: usize, nh: u8, info: &IpInfo<'
     match nh {
         6 => transport::tcp(cx, payload, length, info),
         17 => transport::udp(cx, payload, length, info),
-        1 if v4 => transport::icmp(cx, payload, length),
+        1 if v4 => transport::icmp(cx, payload, length, info),
         58 if !v4 => transport::icmp6(cx, payload, length, info),
         1 | 2 | 58 if v4 == (nh == 58) => {
             cx.s("[");

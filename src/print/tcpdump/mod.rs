@@ -16,6 +16,9 @@ use crate::capture::{file::MAX_CAPLEN, Frame};
 mod arp;
 mod igmp;
 mod ip;
+mod ip6opts;
+mod tcp_seq;
+mod text;
 mod link;
 mod transport;
 mod vrrp;
@@ -50,6 +53,8 @@ pub struct Options {
     /// `--nano`: nanosecond timestamps.
     pub nanos: bool,
     pub compat: Compat,
+    /// `-S`: absolute TCP sequence numbers (relative ones otherwise).
+    pub absolute_seq: bool,
 }
 
 impl Options {
@@ -64,11 +69,12 @@ impl Options {
 pub struct Tcpdump {
     opts: Options,
     clock: Clock,
+    conversations: tcp_seq::Conversations,
 }
 
 impl Tcpdump {
     pub fn new(opts: Options) -> Tcpdump {
-        Tcpdump { opts, clock: Clock::new(opts.time, opts.nanos) }
+        Tcpdump { opts, clock: Clock::new(opts.time, opts.nanos), conversations: Default::default() }
     }
 }
 
@@ -106,6 +112,8 @@ pub(crate) struct Cx<'a> {
     /// The protocol being printed, for ` [|proto]` (tcpdump's `ndo_protocol`).
     pub proto: &'static str,
     pub opts: &'a Options,
+    /// TCP conversations seen so far, for relative sequence numbers.
+    conversations: &'a mut tcp_seq::Conversations,
 }
 
 impl Cx<'_> {
@@ -160,9 +168,10 @@ impl Cx<'_> {
 }
 
 impl Printer for Tcpdump {
-    /// Only the delta timestamps (`-ttt`, `-ttttt`) look at other frames.
+    /// The delta timestamps (`-ttt`, `-ttttt`) and relative TCP sequence
+    /// numbers (without `-S`) look at earlier frames.
     fn frame_independent(&self) -> bool {
-        !matches!(self.opts.time, TimeFormat::DeltaPrevious | TimeFormat::DeltaFirst)
+        self.opts.absolute_seq && !matches!(self.opts.time, TimeFormat::DeltaPrevious | TimeFormat::DeltaFirst)
     }
 
     fn print(&mut self, n: Numbers, view: &FrameView<'_>, out: &mut Vec<u8>) {
@@ -177,7 +186,7 @@ impl Printer for Tcpdump {
             return;
         }
         self.clock.print(out, frame.ts);
-        let mut cx = Cx { out, proto: "", opts: &self.opts };
+        let mut cx = Cx { out, proto: "", opts: &self.opts, conversations: &mut self.conversations };
         let hdrlen = match link::print(&mut cx, frame) {
             Ok(n) => n,
             Err(Trunc) => {

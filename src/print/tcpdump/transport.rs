@@ -1,10 +1,10 @@
 //! One-line summaries of TCP, UDP, ICMP and ICMPv6 in tcpdump's shape.
 //! These are for context around VRRP and ARP: common cases read as tcpdump
-//! prints them (TCP sequence numbers stay absolute, and UDP applications are
-//! not decoded), and no input can make them fail.
+//! prints them (TCP sequence numbers relative as tcpdump tracks them, UDP
+//! applications not decoded), and no input can make them fail.
 
 use super::ip::{should_be, IpInfo};
-use super::{bytes, get, get16, get32, Cx, R};
+use super::{bytes, get, get16, get32, ip, text, vrrp, Cx, R};
 use crate::print::hex::hex_only;
 use crate::wire::checksum;
 use crate::wire::vrrp::Family;
@@ -49,6 +49,10 @@ pub(super) fn tcp(cx: &mut Cx<'_>, b: &[u8], length: usize, ip: &IpInfo<'_>) -> 
         cx.s("none");
     }
     cx.s("]");
+    let (mut seq, mut ack) = (get32(b, 4)?, get32(b, 8)?);
+    if !cx.opts.absolute_seq && flags & 0x10 != 0 {
+        (seq, ack) = cx.conversations.relative((ip.src(), sport), (ip.dst(), dport), flags & 0x02 != 0, seq, ack);
+    }
     if hlen > length {
         cx.s(" [bad hdr length ");
         cx.dec(hlen as u64);
@@ -74,8 +78,7 @@ pub(super) fn tcp(cx: &mut Cx<'_>, b: &[u8], length: usize, ip: &IpInfo<'_>) -> 
         }
     }
     let payload = length.saturating_sub(hlen);
-    let seq = get32(b, 4)?;
-    if flags & 0x07 != 0 || payload > 0 {
+    if cx.opts.verbose > 1 || flags & 0x07 != 0 || payload > 0 {
         cx.s(", seq ");
         cx.dec(seq);
         if payload > 0 {
@@ -85,7 +88,7 @@ pub(super) fn tcp(cx: &mut Cx<'_>, b: &[u8], length: usize, ip: &IpInfo<'_>) -> 
     }
     if flags & 0x10 != 0 {
         cx.s(", ack ");
-        cx.dec(get32(b, 8)?);
+        cx.dec(ack);
     }
     cx.s(", win ");
     cx.dec(get16(b, 14)?);
@@ -100,7 +103,36 @@ pub(super) fn tcp(cx: &mut Cx<'_>, b: &[u8], length: usize, ip: &IpInfo<'_>) -> 
     }
     cx.s(", length ");
     cx.dec(payload as u64);
+    // tcpdump decodes the payload of these ports before it looks for HTTP.
+    const EARLIER: [u16; 13] = [23, 25, 43, 179, 1723, 6379, 22, 139, 445, 10288, 6633, 6653, 21];
+    let http = [80, 8080].iter().any(|p| *p == sport || *p == dport)
+        && !EARLIER.iter().any(|p| *p == sport || *p == dport);
+    let data = b.get(hlen..).unwrap_or(&[]);
+    if payload == 0 {
+        return Ok(());
+    }
+    if flags & 0x04 != 0 && cx.verbose() {
+        reset_data(cx, data, payload);
+    } else if http {
+        cx.s(": ");
+        text::http(cx, data, payload)?;
+    }
     Ok(())
+}
+
+/// The text a reset carries (RFC 1122 4.2.2.12: a reason), with -v: its
+/// first bytes, `!` when not all of it was captured, `+` when cut here.
+fn reset_data(cx: &mut Cx<'_>, data: &[u8], length: usize) {
+    const SHOWN: usize = 30;
+    cx.s(if data.len() >= length { " [RST" } else { " [!RST" });
+    if length > SHOWN {
+        cx.s("+");
+    }
+    cx.s(" ");
+    for &c in data.iter().take(length.min(SHOWN)) {
+        vrrp::printable(cx, c);
+    }
+    cx.s("]");
 }
 
 fn tcp_options(cx: &mut Cx<'_>, mut o: &[u8]) {
@@ -202,7 +234,7 @@ fn echo(cx: &mut Cx<'_>, b: &[u8], what: &str) -> R {
     Ok(())
 }
 
-pub(super) fn icmp(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
+pub(super) fn icmp(cx: &mut Cx<'_>, b: &[u8], length: usize, info: &IpInfo<'_>) -> R {
     cx.proto = "icmp";
     cx.s("ICMP ");
     let t = get(b, 0)?;
@@ -210,7 +242,19 @@ pub(super) fn icmp(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
         0 => echo(cx, b, "echo reply")?,
         8 => echo(cx, b, "echo request")?,
         3 => cx.s("unreachable"),
-        11 => cx.s("time exceeded"),
+        11 => {
+            let code = get(b, 1)?;
+            // The quoted header's destination must be there.
+            bytes(b, 24, 4)?;
+            match code {
+                0 => cx.s("time exceeded in-transit"),
+                1 => cx.s("ip reassembly time exceeded"),
+                _ => {
+                    cx.s("time exceeded-#");
+                    cx.dec(code);
+                }
+            }
+        }
         _ => {
             cx.s("type-#");
             cx.dec(t);
@@ -218,6 +262,27 @@ pub(super) fn icmp(cx: &mut Cx<'_>, b: &[u8], length: usize) -> R {
     }
     cx.s(", length ");
     cx.dec(length as u64);
+    if cx.verbose() && !info.fragmented {
+        if let Some(message) = b.get(..length) {
+            let sum = !checksum::combine(&[checksum::sum(message)]);
+            if sum != 0 {
+                let stored = get16(b, 2)?;
+                cx.s(" (wrong icmp cksum ");
+                cx.hex(stored);
+                cx.s(" (->");
+                cx.hex(should_be(stored, sum));
+                cx.s(")!)");
+            }
+        }
+    }
+    // Errors quote the packet that caused them: printed with -v.
+    if cx.verbose() && matches!(t, 3 | 4 | 5 | 11 | 12) {
+        let quoted = b.get(8..).unwrap_or(&[]);
+        cx.s("\n\t");
+        let ip_len = usize::from(get16(quoted, 2)?);
+        ip::ipv4(cx, &quoted[..quoted.len().min(ip_len)], ip_len)?;
+        cx.proto = "icmp";
+    }
     Ok(())
 }
 
