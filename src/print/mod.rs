@@ -64,4 +64,12 @@ pub trait Printer {
     fn frame_independent(&self) -> bool {
         false
     }
+
+    /// Whether printing `frame` reads or changes state carried across
+    /// frames although the printer is otherwise frame-independent
+    /// (tcpdump's relative TCP sequence numbers). From the first such frame
+    /// on, frames are printed in order by one printer.
+    fn needs_order(&self, _frame: &Frame) -> bool {
+        false
+    }
 }

@@ -52,11 +52,12 @@ pub fn print_frames(
             let (rx, tx) = (Arc::clone(&work_rx), done_tx.clone());
             scope.spawn(move || worker(make(), &rx, &tx));
         }
-        // Only the workers may keep these channels open.
-        drop((work_rx, done_tx));
+        // Only the workers and the feeder may keep these channels open.
+        drop(work_rx);
         let writer = scope.spawn(move || write_in_order(&done_rx, &spare_tx, sink));
         // Two batches per worker keep everyone busy and bound the memory.
-        let read = feed(next, &work_tx, &spare_rx, 2 * workers + 2);
+        let out = Outlets { work: &work_tx, done: done_tx, ordered: None };
+        let read = feed(next, make, out, &spare_rx, 2 * workers + 2);
         drop(work_tx);
         let written = writer.join().unwrap_or_else(|_| Err(anyhow::anyhow!("output thread failed")));
         // An output error (a closed pipe) is what stopped the reading.
@@ -92,14 +93,40 @@ impl Batch {
     }
 }
 
+/// Where the feeder sends a batch: to the workers, or, once a frame needs
+/// the frames before it ([`Printer::needs_order`]), through the feeder's
+/// own printer straight to the writer.
+struct Outlets<'a> {
+    work: &'a std::sync::mpsc::SyncSender<Batch>,
+    done: Sender<Batch>,
+    ordered: Option<Box<dyn Printer + Send>>,
+}
+
+impl Outlets<'_> {
+    fn send(&mut self, mut batch: Batch, make: &PrinterFactory<'_>, probe: &dyn Printer) -> Result<(), ()> {
+        if self.ordered.is_none() && batch.frames[..batch.len].iter().any(|f| probe.needs_order(f)) {
+            self.ordered = Some(make());
+        }
+        match &mut self.ordered {
+            Some(printer) => {
+                print_batch(printer.as_mut(), &mut batch);
+                self.done.send(batch).map_err(drop)
+            }
+            None => self.work.send(batch).map_err(drop),
+        }
+    }
+}
+
 /// Reads frames into batches (at most `max_batches` of them exist) and
-/// hands them to the workers.
+/// hands them on.
 fn feed(
     next: &mut dyn FnMut(&mut Frame) -> anyhow::Result<Option<u64>>,
-    work: &std::sync::mpsc::SyncSender<Batch>,
+    make: &PrinterFactory<'_>,
+    mut out: Outlets<'_>,
     spare: &Receiver<Batch>,
     max_batches: usize,
 ) -> anyhow::Result<()> {
+    let probe = make();
     let mut number = 1;
     let mut made = 0;
     for seq in 0.. {
@@ -136,7 +163,7 @@ fn feed(
         }
         number += batch.len as u64;
         let last = !matches!(result, Ok(Some(_)));
-        if work.send(batch).is_err() {
+        if out.send(batch, make, probe.as_ref()).is_err() {
             // The writer stopped (its error is reported instead).
             return Ok(());
         }
@@ -154,14 +181,18 @@ fn worker(mut printer: Box<dyn Printer + Send>, work: &Mutex<Receiver<Batch>>, d
             rx.recv()
         };
         let Ok(mut batch) = batch else { return };
-        batch.out.clear();
-        for (i, frame) in batch.frames[..batch.len].iter().enumerate() {
-            let n = Numbers { printed: batch.first_number + i as u64, in_file: batch.in_file[i] };
-            printer.print(n, &FrameView::new(frame), &mut batch.out);
-        }
+        print_batch(printer.as_mut(), &mut batch);
         if done.send(batch).is_err() {
             return;
         }
+    }
+}
+
+fn print_batch(printer: &mut dyn Printer, batch: &mut Batch) {
+    batch.out.clear();
+    for (i, frame) in batch.frames[..batch.len].iter().enumerate() {
+        let n = Numbers { printed: batch.first_number + i as u64, in_file: batch.in_file[i] };
+        printer.print(n, &FrameView::new(frame), &mut batch.out);
     }
 }
 
@@ -283,6 +314,46 @@ mod test {
         assert_eq!(err.as_deref(), Some("broken at 5000"));
         assert_eq!(out.lines().count(), 5_000);
         assert!(out.ends_with(&format!("5000 {} 300000\n", 4999 % 251)));
+    }
+
+    /// Numbers the frames whose first byte is 0 (from frame 2000 on) in
+    /// order: state carried across frames, as relative TCP numbers are.
+    #[derive(Default)]
+    struct Counting(u64);
+
+    impl Printer for Counting {
+        fn print(&mut self, n: Numbers, view: &FrameView<'_>, out: &mut Vec<u8>) {
+            if self.needs_order(view.frame) {
+                self.0 += 1;
+                out.extend_from_slice(format!("{} stateful {}\n", n.printed, self.0).as_bytes());
+            } else {
+                out.extend_from_slice(format!("{}\n", n.printed).as_bytes());
+            }
+        }
+        fn needs_order(&self, frame: &Frame) -> bool {
+            frame.data[0] == 0 && frame.ts.secs >= 2000
+        }
+    }
+
+    #[test]
+    fn frames_that_need_order_are_printed_in_order_by_one_printer() {
+        let print = |workers| {
+            let mut i = 0;
+            let mut next = |f: &mut Frame| -> anyhow::Result<Option<u64>> {
+                i += 1;
+                f.data.clear();
+                f.data.push((i % 7) as u8);
+                f.ts = Timestamp::new(i as i64, 0);
+                Ok((i <= 20_000).then_some(i as u64))
+            };
+            let make = || Box::new(Counting::default()) as Box<dyn Printer + Send>;
+            let mut out = Vec::new();
+            print_frames(workers, &make, &mut next, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let one = print(1);
+        assert!(one.contains("\n2002 stateful 1\n") && one.contains("\n19999 stateful 2572\n"), "{}", &one[..100]);
+        assert_eq!(print(3), one);
     }
 
     /// A writer that fails like a closed pipe after some bytes.

@@ -168,10 +168,20 @@ impl Cx<'_> {
 }
 
 impl Printer for Tcpdump {
-    /// The delta timestamps (`-ttt`, `-ttttt`) and relative TCP sequence
-    /// numbers (without `-S`) look at earlier frames.
+    /// The delta timestamps (`-ttt`, `-ttttt`) look at earlier frames.
     fn frame_independent(&self) -> bool {
-        self.opts.absolute_seq && !matches!(self.opts.time, TimeFormat::DeltaPrevious | TimeFormat::DeltaFirst)
+        !matches!(self.opts.time, TimeFormat::DeltaPrevious | TimeFormat::DeltaFirst)
+    }
+
+    /// Relative TCP sequence numbers (without `-S`) look at earlier frames:
+    /// any IP packet that may carry TCP, directly, tunnelled or quoted in an
+    /// ICMP error, needs the frames before it. VRRP, UDP and IGMP do not.
+    fn needs_order(&self, frame: &crate::capture::Frame) -> bool {
+        if self.opts.absolute_seq {
+            return false;
+        }
+        let d = crate::wire::decode::decode(frame.linktype, &frame.data);
+        d.ip().is_some_and(|ip| !matches!(ip.proto, crate::wire::vrrp::PROTOCOL | 17 | 2))
     }
 
     fn print(&mut self, n: Numbers, view: &FrameView<'_>, out: &mut Vec<u8>) {
