@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Compare `vrrplab read` with tcpdump (and tshark) on a large VRRP+ARP capture.
+# Compare `vrrplab read` with tcpdump (and tshark), and `analyze`/`timeline` with
+# `cat`, on a large VRRP+ARP capture.
 #
 # usage: scripts/bench-vs-tcpdump.sh [PACKETS] [WORKDIR]
 #   PACKETS  default 2000000; WORKDIR default a fresh temporary directory.
@@ -68,5 +69,12 @@ if command -v tshark >/dev/null; then
 fi
 vs=$(best 1 taskset -c 0 "$bin" read -n "$cap")
 printf "%-28s %8.3f s  (tcpdump -nn -r is %sx)\n" "vrrplab read -n, one core" "$vs" "$(ratio "$t" "$vs")"
-echo "peak RSS: vrrplab $(peak "$bin" read -n "$cap") MiB, tcpdump $(peak tcpdump -nn -r "$cap") MiB"
+# The analyzer's goal is a multiple of reading the file at all (DESIGN.md).
+c=$(best 9 cat "$cap")
+an=$(best 9 "$bin" analyze "$cap")
+tl=$(best 9 "$bin" timeline "$cap")
+printf "%-28s %8.3f s\n" "cat FILE > /dev/null" "$c"
+printf "%-28s %8.3f s  (%sx cat)\n" "vrrplab analyze" "$an" "$(ratio "$an" "$c")"
+printf "%-28s %8.3f s  (%sx cat)\n" "vrrplab timeline" "$tl" "$(ratio "$tl" "$c")"
+echo "peak RSS: vrrplab read $(peak "$bin" read -n "$cap") MiB, analyze $(peak "$bin" analyze "$cap") MiB, tcpdump $(peak tcpdump -nn -r "$cap") MiB"
 echo "cores: $(nproc), load: $(cut -d' ' -f1-3 /proc/loadavg)"

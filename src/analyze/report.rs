@@ -35,6 +35,18 @@ pub enum Cause {
     Preempt,
 }
 
+impl Cause {
+    /// The name JSON gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Cause::Initial => "initial",
+            Cause::Resign => "resign",
+            Cause::Timeout => "timeout",
+            Cause::Preempt => "preempt",
+        }
+    }
+}
+
 /// One line of `timeline --json`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]

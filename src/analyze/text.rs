@@ -61,10 +61,7 @@ pub fn timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 } => {
                     let took = takeover_s.map_or("-".to_string(), |t| format!("{t:.6}s"));
                     let prev = previous.map_or("-".to_string(), |p| p.to_string());
-                    let cause = serde_json::to_value(cause)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_default();
+                    let cause = cause.name();
                     writeln!(
                         out,
                         "  {:<26}  {:<26}  {prio:>4}  {cause:<8}  {took:>12}  {frame:>7}  {prev}",
@@ -152,6 +149,14 @@ pub fn findings(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod test {
     use super::*;
+
+    #[test]
+    fn cause_names_are_the_json_ones() {
+        use super::super::report::Cause;
+        for c in [Cause::Initial, Cause::Resign, Cause::Timeout, Cause::Preempt] {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.name());
+        }
+    }
 
     #[test]
     fn utc_dates() {
