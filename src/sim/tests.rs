@@ -288,3 +288,53 @@ fn link_down_is_fault_and_frees_the_vrid() {
         .count();
     assert_eq!(from_n1_down, 0);
 }
+
+/// A scenario of `prios.len()` routers of one VRID (all configured BACKUP,
+/// preempting unless `nopreempt`) and `events` (second, router, action).
+fn router_set(prios: &[u8], nopreempt: bool, events: &[(u64, usize, u8)]) -> Scenario {
+    let mut toml = String::from("[run]\nname = \"generated\"\nduration = \"80s\"\n");
+    for (i, prio) in prios.iter().enumerate() {
+        let n = i + 1;
+        toml += &format!(
+            "[[node]]\nname = \"n{n}\"\nip = \"192.0.2.{}/24\"\nmac = \"02:00:00:00:00:{n:02x}\"\nkeepalived_conf = \"\"\"\n\
+             vrrp_instance VI_1 {{\n state BACKUP\n interface eth0\n virtual_router_id 51\n priority {prio}\n advert_int 1\n {}\n\
+             authentication {{\n auth_type PASS\n auth_pass 1111\n }}\n virtual_ipaddress {{\n 192.0.2.100\n }}\n}}\n\"\"\"\n",
+            10 + n,
+            if nopreempt { "nopreempt" } else { "" },
+        );
+    }
+    for &(at, router, action) in events {
+        let action = ["stop", "crash", "start"][usize::from(action % 3)];
+        toml += &format!("[[event]]\nat = \"{at}s\"\naction = \"{action}\"\nnode = \"n{}\"\n", router % prios.len() + 1);
+    }
+    crate::scenario::toml::parse(&toml, std::path::Path::new("generated.toml")).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    /// Routers that agree on their configuration and hear each other are
+    /// never master together, whatever starts, stops and crashes: the
+    /// analyzer must not call any of it split brain.
+    #[test]
+    fn the_analyzer_never_sees_two_masters_in_a_well_behaved_set(
+        prios in proptest::collection::vec(1u8..=254, 2..=4),
+        nopreempt in any::<bool>(),
+        mut events in proptest::collection::vec((5u64..70, 0usize..4, 0u8..3), 0..8),
+        seed in any::<u64>(),
+    ) {
+        events.sort();
+        let s = router_set(&prios, nopreempt, &events);
+        let (pcap, _) = outputs(&s, seed);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.pcap");
+        std::fs::write(&path, pcap).unwrap();
+        let report = crate::analyze::analyze_files(&[path]).unwrap();
+        let split: Vec<_> = report
+            .timeline
+            .iter()
+            .filter(|e| matches!(e, crate::analyze::report::TimelineEvent::SplitBrainStart { .. }))
+            .collect();
+        prop_assert!(split.is_empty(), "{split:?}");
+        prop_assert!(report.findings.iter().all(|f| !f.kind.starts_with("split_brain")), "{:?}", report.findings);
+    }
+}
