@@ -15,7 +15,7 @@ pub mod sighting;
 pub mod report;
 pub mod text;
 
-use crate::capture::{Frame, Source};
+use crate::capture::Frame;
 use crate::wire::decode::decode;
 use sighting::{Sighting, What};
 use crate::wire::vrrp::{self, Family, Interval};
@@ -160,15 +160,6 @@ impl Analyzer {
             final_masters,
             frames: self.frames,
         }
-    }
-
-    /// Reads every frame of `source`.
-    pub fn feed_source(&mut self, source: &mut dyn Source) -> anyhow::Result<()> {
-        let mut frame = Frame::default();
-        while source.next_frame(&mut frame)? {
-            self.feed(&frame);
-        }
-        Ok(())
     }
 }
 
