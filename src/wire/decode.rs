@@ -137,7 +137,29 @@ fn be16(b: &[u8], at: usize) -> Option<u16> {
 
 /// Decodes `data` captured with link type `linktype`.
 pub fn decode(linktype: LinkType, data: &[u8]) -> Decoded<'_> {
-    let (link, link_len, ethertype) = match linktype {
+    let (link, link_len, ethertype) = link(linktype, data);
+    let net = match ethertype {
+        Some(et) => network(et, data, link_len),
+        None => Net::None,
+    };
+    Decoded { link, link_len, net }
+}
+
+/// The IP protocol (IPv6: the fixed header's next header) of an IP frame,
+/// read without decoding the rest: for callers that only sort frames.
+pub fn ip_protocol(linktype: LinkType, data: &[u8]) -> Option<u8> {
+    let (_, at, ethertype) = link(linktype, data);
+    let b = data.get(at..)?;
+    match ethertype? {
+        ETHERTYPE_IPV4 if b.first()? >> 4 == 4 => b.get(9).copied(),
+        ETHERTYPE_IPV6 if b.first()? >> 4 == 6 => b.get(6).copied(),
+        _ => None,
+    }
+}
+
+/// The link header, its length, and the ethertype it announces.
+fn link(linktype: LinkType, data: &[u8]) -> (Link, usize, Option<u16>) {
+    match linktype {
         LinkType::Ethernet => ethernet(data),
         LinkType::LinuxSll => sll(data),
         LinkType::LinuxSll2 => sll2(data),
@@ -145,12 +167,7 @@ pub fn decode(linktype: LinkType, data: &[u8]) -> Decoded<'_> {
         LinkType::Ipv4 => (Link::None, 0, Some(ETHERTYPE_IPV4)),
         LinkType::Ipv6 => (Link::None, 0, Some(ETHERTYPE_IPV6)),
         LinkType::Other(_) => (Link::Truncated, 0, None),
-    };
-    let net = match ethertype {
-        Some(et) => network(et, data, link_len),
-        None => Net::None,
-    };
-    Decoded { link, link_len, net }
+    }
 }
 
 fn raw_ethertype(data: &[u8]) -> Option<u16> {
@@ -309,6 +326,19 @@ mod test {
         assert_eq!(ip.src, "192.0.2.11".parse::<IpAddr>().unwrap());
         assert_eq!(ip.payload_offset, 34);
         assert_eq!(vrrp.len(), 20);
+    }
+
+    #[test]
+    fn ip_protocol_without_decoding() {
+        assert_eq!(ip_protocol(LinkType::Ethernet, &eth(ETHERTYPE_IPV4, &[], &ipv4_vrrp())), Some(112));
+        let tagged = eth(ETHERTYPE_IPV4, &[(0x88a8, 100), (0x8100, 42)], &ipv4_vrrp());
+        assert_eq!(ip_protocol(LinkType::Ethernet, &tagged), Some(112));
+        let mut v6 = vec![0x60, 0, 0, 0, 0, 0, 6, 64];
+        v6.resize(40, 0);
+        assert_eq!(ip_protocol(LinkType::Ethernet, &eth(ETHERTYPE_IPV6, &[], &v6)), Some(6));
+        assert_eq!(ip_protocol(LinkType::Raw, &v6), Some(6));
+        assert_eq!(ip_protocol(LinkType::Ethernet, &eth(ETHERTYPE_ARP, &[], &[0; 28])), None);
+        assert_eq!(ip_protocol(LinkType::Ethernet, &[0; 10]), None);
     }
 
     #[test]

@@ -180,8 +180,8 @@ impl Printer for Tcpdump {
         if self.opts.absolute_seq {
             return false;
         }
-        let d = crate::wire::decode::decode(frame.linktype, &frame.data);
-        d.ip().is_some_and(|ip| !matches!(ip.proto, crate::wire::vrrp::PROTOCOL | 17 | 2))
+        crate::wire::decode::ip_protocol(frame.linktype, &frame.data)
+            .is_some_and(|proto| !matches!(proto, crate::wire::vrrp::PROTOCOL | 17 | 2))
     }
 
     fn print(&mut self, n: Numbers, view: &FrameView<'_>, out: &mut Vec<u8>) {
