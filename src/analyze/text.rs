@@ -3,15 +3,49 @@
 
 use super::report::{Finding, KeyFields, Report, Severity, TimelineEvent};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// `2026-01-01 00:00:03.609375` for seconds since the epoch, in UTC.
 pub fn utc(ts: f64) -> String {
-    let us = (ts * 1e6).round() as i64;
-    match jiff::Timestamp::from_microsecond(us) {
-        Ok(t) => t.strftime("%Y-%m-%d %H:%M:%S%.6f").to_string(),
-        // Beyond jiff's years -9999..=9999: the seconds as they are.
-        Err(_) => format!("{ts:.6}"),
+    let mut s = String::new();
+    Utc::default().push(ts, &mut s);
+    s
+}
+
+/// Writes capture times, formatting the date and time of day once per
+/// second: a timeline can hold hundreds of thousands of lines.
+#[derive(Default)]
+struct Utc {
+    second: Option<(i64, String)>,
+}
+
+impl Utc {
+    fn push(&mut self, ts: f64, out: &mut String) {
+        let us = (ts * 1e6).round() as i64;
+        let (secs, frac) = (us.div_euclid(1_000_000), us.rem_euclid(1_000_000));
+        if self.second.as_ref().is_none_or(|(s, _)| *s != secs) {
+            let day = jiff::Timestamp::from_second(secs).map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string());
+            // Beyond jiff's years -9999..=9999: the seconds as they are.
+            self.second = Some((secs, day.unwrap_or_else(|_| secs.to_string())));
+        }
+        if let Some((_, day)) = &self.second {
+            out.push_str(day);
+        }
+        let _ = write!(out, ".{frac:06}");
+    }
+}
+
+/// Appends what `f` writes to `line`, padded with spaces to `width`
+/// (on the left when `right`); everything here is ASCII.
+fn cell(line: &mut String, width: usize, right: bool, f: impl FnOnce(&mut String)) {
+    let start = line.len();
+    f(line);
+    let pad = width.saturating_sub(line.len() - start);
+    if right {
+        line.insert_str(start, &" ".repeat(pad));
+    } else {
+        line.extend(std::iter::repeat_n(' ', pad));
     }
 }
 
@@ -39,6 +73,7 @@ pub fn timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     if by_vr.is_empty() {
         writeln!(out, "no VRRP adverts in {} frames", r.frames)?;
     }
+    let (mut line, mut clock) = (String::new(), Utc::default());
     for events in by_vr.values() {
         let key = events[0].key();
         writeln!(out, "{}", vr_title(key))?;
@@ -59,15 +94,31 @@ pub fn timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                     frame,
                     ..
                 } => {
-                    let took = takeover_s.map_or("-".to_string(), |t| format!("{t:.6}s"));
-                    let prev = previous.map_or("-".to_string(), |p| p.to_string());
-                    let cause = cause.name();
-                    writeln!(
-                        out,
-                        "  {:<26}  {:<26}  {prio:>4}  {cause:<8}  {took:>12}  {frame:>7}  {prev}",
-                        utc(*ts),
-                        router.to_string()
-                    )?;
+                    line.clear();
+                    line.push_str("  ");
+                    cell(&mut line, 26, false, |l| clock.push(*ts, l));
+                    line.push_str("  ");
+                    cell(&mut line, 26, false, |l| {
+                        let _ = write!(l, "{router}");
+                    });
+                    let _ = write!(line, "  {prio:>4}  ");
+                    cell(&mut line, 8, false, |l| l.push_str(cause.name()));
+                    line.push_str("  ");
+                    cell(&mut line, 12, true, |l| match takeover_s {
+                        Some(t) => {
+                            let _ = write!(l, "{t:.6}s");
+                        }
+                        None => l.push('-'),
+                    });
+                    let _ = write!(line, "  {frame:>7}  ");
+                    match previous {
+                        Some(p) => {
+                            let _ = write!(line, "{p}");
+                        }
+                        None => line.push('-'),
+                    }
+                    line.push('\n');
+                    out.write_all(line.as_bytes())?;
                 }
                 TimelineEvent::SplitBrainStart {
                     ts, routers, frame, ..
@@ -156,6 +207,20 @@ mod test {
         for c in [Cause::Initial, Cause::Resign, Cause::Timeout, Cause::Preempt] {
             assert_eq!(serde_json::to_value(c).unwrap(), c.name());
         }
+    }
+
+    #[test]
+    fn one_clock_across_seconds_and_days() {
+        let mut c = Utc::default();
+        let mut s = String::new();
+        for ts in [1_767_225_599.25, 1_767_225_599.75, 1_767_225_600.0, 1_767_225_599.5] {
+            c.push(ts, &mut s);
+            s.push('|');
+        }
+        assert_eq!(
+            s,
+            "2025-12-31 23:59:59.250000|2025-12-31 23:59:59.750000|2026-01-01 00:00:00.000000|2025-12-31 23:59:59.500000|"
+        );
     }
 
     #[test]
