@@ -4,7 +4,7 @@
 //! backoff (1 s, doubling, six retries); what came back is logged as curl
 //! would report it.
 
-use super::tcp::{isn, Out, Segment, ACK, FIN, PSH, RST, SYN};
+use super::tcp::{isn, Segment, ACK, FIN, PSH, RST, SYN};
 use crate::engine::ipvs::packet::{Ipv4, PROTO_ICMP};
 use crate::scenario::model::Requests;
 use std::net::{IpAddr, Ipv4Addr};
@@ -109,13 +109,13 @@ impl Client {
     }
 
     fn seg(&self, c: &Conn, seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
-        Out { src: self.addr, dst: self.target.0, sport: c.port, dport: self.target.1, seq, ack: c.rcv_nxt, flags, payload }.emit()
+        Segment { src: self.addr, dst: self.target.0, sport: c.port, dport: self.target.1, seq, ack: c.rcv_nxt, flags, payload }.emit()
     }
 
     /// What the last unacknowledged segment was, to send it again.
     fn resend(&self, c: &Conn) -> Vec<u8> {
         match c.state {
-            State::SynSent => Out { src: self.addr, dst: self.target.0, sport: c.port, dport: self.target.1, seq: c.iss, ack: 0, flags: SYN, payload: &[] }.emit(),
+            State::SynSent => Segment { src: self.addr, dst: self.target.0, sport: c.port, dport: self.target.1, seq: c.iss, ack: 0, flags: SYN, payload: &[] }.emit(),
             State::Waiting => self.seg(c, c.iss.wrapping_add(1), PSH | ACK, self.request().as_bytes()),
             State::Closing => self.seg(c, c.snd_nxt.wrapping_sub(1), FIN | ACK, &[]),
         }

@@ -4,7 +4,7 @@
 //! on. It answers from the address the request was sent to, so behind a DR
 //! director its replies come from the VIP.
 
-use super::tcp::{isn, reset_for, Out, Segment, ACK, FIN, PSH, RST, SYN};
+use super::tcp::{isn, reset_for, Segment, ACK, FIN, PSH, RST, SYN};
 use crate::engine::ipvs::packet::Ipv4;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -84,7 +84,7 @@ impl Responder {
         let body = self.body();
         let Some(c) = self.conns.get_mut(&key).filter(|c| c.state == State::Thinking) else { return };
         let (src, sport, dst, dport) = key;
-        let reply = |seq: u32, ack: u32, flags: u8, payload: &[u8]| Out { src, dst, sport, dport, seq, ack, flags, payload }.emit();
+        let reply = |seq: u32, ack: u32, flags: u8, payload: &[u8]| Segment { src, dst, sport, dport, seq, ack, flags, payload }.emit();
         let response = http_response(&body);
         out.push(reply(c.snd_nxt, c.rcv_nxt, PSH | ACK, response.as_bytes()));
         c.snd_nxt = c.snd_nxt.wrapping_add(response.len() as u32);
@@ -110,7 +110,7 @@ impl Responder {
         let Some(s) = Segment::parse(ip) else { return };
         let key = (s.dst, s.dport, s.src, s.sport);
         let reply = |seq: u32, ack: u32, flags: u8, payload: &[u8]| {
-            Out { src: s.dst, dst: s.src, sport: s.dport, dport: s.sport, seq, ack, flags, payload }.emit()
+            Segment { src: s.dst, dst: s.src, sport: s.dport, dport: s.sport, seq, ack, flags, payload }.emit()
         };
         if !self.ports.contains(&s.dport) {
             if !s.has(RST) {
@@ -175,7 +175,7 @@ mod test {
     }
 
     fn seg(seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
-        Out { src: a("198.51.100.1"), dst: a("192.0.2.100"), sport: 40000, dport: 80, seq, ack, flags, payload }.emit()
+        Segment { src: a("198.51.100.1"), dst: a("192.0.2.100"), sport: 40000, dport: 80, seq, ack, flags, payload }.emit()
     }
 
     fn feed(r: &mut Responder, p: &[u8]) -> Vec<(u8, u32, u32, Vec<u8>)> {
@@ -227,7 +227,7 @@ mod test {
     fn closed_ports_and_strangers_get_resets() {
         let mut r = Responder::new("rs1", &[80], 0, 1);
         let mut out = Vec::new();
-        let p = Out { src: a("198.51.100.1"), dst: a("192.0.2.21"), sport: 1, dport: 22, seq: 5, ack: 0, flags: SYN, payload: &[] }.emit();
+        let p = Segment { src: a("198.51.100.1"), dst: a("192.0.2.21"), sport: 1, dport: 22, seq: 5, ack: 0, flags: SYN, payload: &[] }.emit();
         r.on_packet(0, &Ipv4::parse(&p).unwrap(), &mut out);
         assert_eq!(Segment::parse(&Ipv4::parse(&out[0]).unwrap()).unwrap().flags, RST | ACK);
         // Mid-stream data for a connection it never saw (a failover without

@@ -16,7 +16,7 @@ pub const ACK: u8 = 0x10;
 pub const WINDOW: u16 = 64240;
 pub const MSS: u16 = 1460;
 
-/// The fields of a received segment.
+/// A TCP segment over IPv4: parsed from a received packet, or emitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment<'a> {
     pub src: Ipv4Addr,
@@ -62,20 +62,7 @@ impl<'a> Segment<'a> {
     }
 }
 
-/// A segment to send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Out<'a> {
-    pub src: Ipv4Addr,
-    pub dst: Ipv4Addr,
-    pub sport: u16,
-    pub dport: u16,
-    pub seq: u32,
-    pub ack: u32,
-    pub flags: u8,
-    pub payload: &'a [u8],
-}
-
-impl Out<'_> {
+impl Segment<'_> {
     /// The IPv4 packet. The IP ID is left 0 for the host stack to fill.
     pub fn emit(&self) -> Vec<u8> {
         let opts: &[u8] = if self.flags & SYN != 0 { &[2, 4, (MSS >> 8) as u8, MSS as u8] } else { &[] };
@@ -101,7 +88,7 @@ impl Out<'_> {
 /// (`tcp_v4_send_reset`).
 pub fn reset_for(s: &Segment<'_>) -> Vec<u8> {
     let (seq, ack, flags) = if s.has(ACK) { (s.ack, 0, RST) } else { (0, s.seq.wrapping_add(s.seq_len()), RST | ACK) };
-    Out { src: s.dst, dst: s.src, sport: s.dport, dport: s.sport, seq, ack, flags, payload: &[] }.emit()
+    Segment { src: s.dst, dst: s.src, sport: s.dport, dport: s.sport, seq, ack, flags, payload: &[] }.emit()
 }
 
 /// A deterministic initial sequence number for a connection (the kernel's
@@ -128,7 +115,7 @@ mod test {
 
     #[test]
     fn emitted_segments_parse_and_checksum() {
-        let out = Out { src: a("198.51.100.1"), dst: a("192.0.2.100"), sport: 40000, dport: 80, seq: 7, ack: 0, flags: SYN, payload: &[] };
+        let out = Segment { src: a("198.51.100.1"), dst: a("192.0.2.100"), sport: 40000, dport: 80, seq: 7, ack: 0, flags: SYN, payload: &[] };
         let p = out.emit();
         let sliced = SlicedPacket::from_ip(&p).unwrap();
         let Some(TransportSlice::Tcp(t)) = sliced.transport else { panic!() };
@@ -137,7 +124,7 @@ mod test {
         let ip = Ipv4::parse(&p).unwrap();
         let s = Segment::parse(&ip).unwrap();
         assert_eq!((s.seq, s.seq_len(), s.flags), (7, 1, SYN));
-        let data = Out { flags: PSH | ACK, payload: b"GET /", seq: 8, ack: 99, ..out }.emit();
+        let data = Segment { flags: PSH | ACK, payload: b"GET /", seq: 8, ack: 99, ..out }.emit();
         let ip = Ipv4::parse(&data).unwrap();
         assert_eq!(Segment::parse(&ip).unwrap().payload, b"GET /");
         let sum = checksum::combine(&[
@@ -149,7 +136,7 @@ mod test {
 
     #[test]
     fn resets_follow_rfc793() {
-        let syn = Out { src: a("198.51.100.1"), dst: a("192.0.2.21"), sport: 1, dport: 81, seq: 100, ack: 0, flags: SYN, payload: &[] }.emit();
+        let syn = Segment { src: a("198.51.100.1"), dst: a("192.0.2.21"), sport: 1, dport: 81, seq: 100, ack: 0, flags: SYN, payload: &[] }.emit();
         let ip = Ipv4::parse(&syn).unwrap();
         let r = reset_for(&Segment::parse(&ip).unwrap());
         let ip = Ipv4::parse(&r).unwrap();

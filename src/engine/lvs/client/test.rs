@@ -86,7 +86,7 @@ fn reset_and_unreachable() {
     c.on_packet(1_500_000, &Ipv4::parse(&back[0]).unwrap(), &mut forth);
     let forth1 = Ipv4::parse(&forth[1]).unwrap();
     let s = Segment::parse(&forth1).unwrap();
-    let rst = Out { src: a("192.0.2.100"), dst: s.src, sport: 80, dport: s.sport, seq: 1, ack: 0, flags: RST, payload: &[] }.emit();
+    let rst = Segment { src: a("192.0.2.100"), dst: s.src, sport: 80, dport: s.sport, seq: 1, ack: 0, flags: RST, payload: &[] }.emit();
     c.on_packet(1_500_000, &Ipv4::parse(&rst).unwrap(), &mut Vec::new());
     assert_eq!(c.outcomes()[1].1, Outcome::Reset);
     assert_eq!(c.take_log()[1], "request 2 from 198.51.100.10:40002: curl: (56) Recv failure: Connection reset by peer");
