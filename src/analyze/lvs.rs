@@ -48,8 +48,9 @@ struct Hop {
     dport: u16,
 }
 
+/// Where one client packet was seen so far.
 #[derive(Debug, Clone)]
-struct Sighting {
+struct Trail {
     frame: FrameNo,
     ts: Micros,
     syn: bool,
@@ -86,7 +87,7 @@ struct Bounces {
 
 #[derive(Debug, Default)]
 pub struct LvsTracker {
-    seen: FxHashMap<PacketId, Sighting>,
+    seen: FxHashMap<PacketId, Trail>,
     /// Every MAC that claimed each address in ARP.
     holders: FxHashMap<IpAddr, Vec<[u8; 6]>>,
     services: BTreeMap<(Method, IpAddr, u16), Service>,
@@ -114,6 +115,38 @@ fn l4(proto: u8, p: &[u8]) -> Option<L4> {
     }
 }
 
+/// One copy of a TCP or UDP packet on the wire, as the tracker needs it:
+/// read from the frame alone, on the reading thread.
+#[derive(Debug, Clone, Copy)]
+pub struct Packet {
+    id: PacketId,
+    /// The Ethernet hop, and the (inner, when tunnelled) destination.
+    hop: Hop,
+    syn: bool,
+    /// IP-in-IP: the outer destination.
+    tunnel_to: Option<IpAddr>,
+}
+
+impl Packet {
+    pub fn read(d: &Decoded) -> Option<Packet> {
+        let ip = d.ip()?;
+        let (from, to) = d.macs()?;
+        let (inner, tunnel_to) = if ip.proto == 4 {
+            (decode(LinkType::Raw, ip.payload), Some(ip.dst))
+        } else {
+            (*d, None)
+        };
+        let iip = inner.ip()?;
+        let t = l4(iip.proto, iip.payload)?;
+        Some(Packet {
+            id: PacketId { src: iip.src, sport: t.sport, ipid: ipid(iip.header), proto: iip.proto, seq: t.seq },
+            hop: Hop { from, to, dst: iip.dst, dport: t.dport },
+            syn: t.syn,
+            tunnel_to,
+        })
+    }
+}
+
 impl LvsTracker {
     /// An ARP sender claims `ip` for `mac`.
     pub fn holds(&mut self, ip: IpAddr, mac: [u8; 6]) {
@@ -127,24 +160,21 @@ impl LvsTracker {
         self.holders.get(&ip).is_some_and(|l| l.contains(&mac))
     }
 
-    pub fn ip(&mut self, no: FrameNo, ts: Micros, d: &Decoded) {
-        let Some(ip) = d.ip() else { return };
-        let Some((from, to)) = d.macs() else { return };
-        if ip.proto == 4 {
-            self.tunnelled(no, from, ip.dst, ip.payload);
+    pub fn ip(&mut self, no: FrameNo, ts: Micros, p: &Packet) {
+        let (id, hop) = (p.id, p.hop);
+        if let Some(rip) = p.tunnel_to {
+            self.tunnelled(no, hop, rip, id);
             return;
         }
-        let Some(t) = l4(ip.proto, ip.payload) else { return };
-        let id = PacketId { src: ip.src, sport: t.sport, ipid: ipid(ip.header), proto: ip.proto, seq: t.seq };
-        let hop = Hop { from, to, dst: ip.dst, dport: t.dport };
         let Some(s) = self.seen.get(&id).filter(|s| ts - s.ts <= FORWARD_US).cloned() else {
             if self.seen.len() >= MAX_TRACKED {
                 self.seen.clear();
             }
-            self.seen.insert(id, Sighting { frame: no, ts, syn: t.syn, hops: vec![hop], picked: false });
+            self.seen.insert(id, Trail { frame: no, ts, syn: p.syn, hops: vec![hop], picked: false });
             return;
         };
         let Some(prev) = s.hops.last().copied() else { return };
+        let (from, to) = (hop.from, hop.to);
         if from != prev.to {
             return;
         }
@@ -166,14 +196,10 @@ impl LvsTracker {
     }
 
     /// IP-in-IP from the box that holds the inner destination: LVS-TUN.
-    fn tunnelled(&mut self, no: FrameNo, from: [u8; 6], rip: IpAddr, inner: &[u8]) {
-        let inner = decode(LinkType::Raw, inner);
-        let Some(iip) = inner.ip() else { return };
-        let Some(t) = l4(iip.proto, iip.payload) else { return };
-        let id = PacketId { src: iip.src, sport: t.sport, ipid: ipid(iip.header), proto: iip.proto, seq: t.seq };
+    fn tunnelled(&mut self, no: FrameNo, inner: Hop, rip: IpAddr, id: PacketId) {
         if let Some(s) = self.seen.get(&id).cloned() {
-            if self.is_holder(iip.dst, from) {
-                self.forwarded(Method::Tun, &s, no, from, rip.to_string(), iip.dst, t.dport);
+            if self.is_holder(inner.dst, inner.from) {
+                self.forwarded(Method::Tun, &s, no, inner.from, rip.to_string(), inner.dst, inner.dport);
                 if let Some(e) = self.seen.get_mut(&id) {
                     e.picked = true;
                 }
@@ -182,7 +208,7 @@ impl LvsTracker {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn forwarded(&mut self, m: Method, first: &Sighting, no: FrameNo, director: [u8; 6], rs: String, vip: IpAddr, vport: u16) {
+    fn forwarded(&mut self, m: Method, first: &Trail, no: FrameNo, director: [u8; 6], rs: String, vip: IpAddr, vport: u16) {
         let s = self.services.entry((m, vip, vport)).or_default();
         if s.packets == 0 {
             s.first_ts = first.ts;

@@ -16,7 +16,6 @@ pub mod report;
 pub mod text;
 
 use crate::capture::Frame;
-use crate::wire::decode::decode;
 use sighting::{Sighting, What};
 use crate::wire::vrrp::{self, Family, Interval};
 use election::{Advert, Election};
@@ -61,17 +60,16 @@ impl Analyzer {
 
     pub fn feed(&mut self, frame: &Frame) {
         let mut sighting = std::mem::take(&mut self.sighting);
-        sighting.read(frame);
-        self.apply(frame, &sighting);
+        sighting.read(&frame.view());
+        self.apply(&sighting);
         self.sighting = sighting;
     }
 
     /// Feeds a frame already read into `s` (by [`Sighting::read`], possibly
     /// on another thread).
-    pub fn apply(&mut self, frame: &Frame, s: &Sighting) {
+    pub fn apply(&mut self, s: &Sighting) {
         self.frames += 1;
-        let no = self.frames;
-        let ts = frame.ts.as_micros().clamp(-MAX_TS, MAX_TS);
+        let (no, ts) = (self.frames, s.ts);
         self.arp.tick(ts);
         match &s.what {
             What::Advert(ad) => self.advert(no, ts, ad, &s.repr),
@@ -83,7 +81,7 @@ impl Analyzer {
                     self.lvs.holds(std::net::IpAddr::V4(arp.spa), arp.sha);
                 }
             }
-            What::Ip => self.lvs.ip(no, ts, &decode(frame.linktype, &frame.data)),
+            What::Ip(p) => self.lvs.ip(no, ts, p),
             What::Other => {}
         }
     }
@@ -166,7 +164,7 @@ impl Analyzer {
 /// Analyses capture files in order, frames numbered across them.
 pub fn analyze_files(paths: &[std::path::PathBuf]) -> anyhow::Result<Report> {
     let mut a = Analyzer::new();
-    crate::capture::readahead::for_each_frame(paths, &|s: &mut Sighting, f| s.read(f), &mut |f, s| a.apply(f, s))?;
+    crate::capture::readahead::for_each_frame(paths, &|s: &mut Sighting, f| s.read(f), &mut |s| a.apply(s))?;
     Ok(a.finish())
 }
 

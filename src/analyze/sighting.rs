@@ -7,8 +7,10 @@
 //! another. A `Sighting` is reused from frame to frame, so reading one
 //! allocates nothing.
 
+use super::lvs;
 use super::report::VrKey;
-use crate::capture::Frame;
+use super::{Micros, MAX_TS};
+use crate::capture::FrameRef;
 use crate::wire::arp::{self, EtherIpv4};
 use crate::wire::decode::{decode, Ip};
 use crate::wire::vrrp::{self, ChecksumVariant};
@@ -16,6 +18,8 @@ use std::net::IpAddr;
 
 #[derive(Debug, Default)]
 pub struct Sighting {
+    /// Capture time, clamped to what the analyzer can add and subtract.
+    pub ts: Micros,
     pub what: What,
     /// The advert, when `what` is [`What::Advert`].
     pub repr: vrrp::Repr,
@@ -25,9 +29,8 @@ pub struct Sighting {
 pub enum What {
     #[default]
     Other,
-    /// An IP packet that is not VRRP (LVS forwarding): the LVS tracker
-    /// decodes it itself.
-    Ip,
+    /// A TCP or UDP packet (LVS forwarding).
+    Ip(lvs::Packet),
     Arp { arp: EtherIpv4, eth_src: [u8; 6] },
     /// VRRP too short for its 8-byte header.
     Truncated { src: IpAddr },
@@ -58,8 +61,9 @@ pub struct Advert {
 
 impl Sighting {
     /// Reads `frame` into `self`.
-    pub fn read(&mut self, frame: &Frame) {
-        let d = decode(frame.linktype, &frame.data);
+    pub fn read(&mut self, frame: &FrameRef) {
+        self.ts = frame.ts.as_micros().clamp(-MAX_TS, MAX_TS);
+        let d = decode(frame.linktype, frame.data);
         self.what = if let Some((ip, bytes)) = d.vrrp() {
             let mac = d.macs().map_or([0; 6], |(src, _)| src);
             self.vrrp(frame.interface, d.vlan().unwrap_or(0), mac, ip, bytes)
@@ -68,8 +72,8 @@ impl Sighting {
                 Some(a) => What::Arp { arp: a, eth_src: d.macs().map_or(a.sha, |(s, _)| s) },
                 None => What::Other,
             }
-        } else if d.ip().is_some() {
-            What::Ip
+        } else if let Some(p) = lvs::Packet::read(&d) {
+            What::Ip(p)
         } else {
             What::Other
         };

@@ -172,6 +172,18 @@ impl Input {
         Ok(avail.get(..n))
     }
 
+    /// What is buffered now, without reading: after [`Input::peek`] said
+    /// enough is, the same bytes, borrowed from `self` alone.
+    pub fn buffered(&self) -> &[u8] {
+        match &self.r {
+            Bytes::Buffered(r) => r.buffer(),
+            Bytes::Mapped { map, .. } => {
+                let all: &[u8] = map.get_ref();
+                &all[(map.position() as usize).min(all.len())..]
+            }
+        }
+    }
+
     pub fn consume(&mut self, n: usize) {
         self.r.consume(n);
         self.pos += n as u64;

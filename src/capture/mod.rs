@@ -109,11 +109,34 @@ pub struct Frame {
     pub data: Vec<u8>,
 }
 
+impl Frame {
+    pub fn view(&self) -> FrameRef<'_> {
+        FrameRef { ts: self.ts, orig_len: self.orig_len, linktype: self.linktype, interface: self.interface, data: &self.data }
+    }
+}
+
+/// A frame borrowed from wherever it was read: a reader that only looks at
+/// each frame once (the analyzer) need not copy it out of the file.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameRef<'a> {
+    pub ts: Timestamp,
+    pub orig_len: u32,
+    pub linktype: LinkType,
+    pub interface: u32,
+    pub data: &'a [u8],
+}
+
 /// Anything that yields frames in order: a capture file, a live interface.
 pub trait Source {
     /// Reads the next frame into `frame` (reusing its buffer). Returns
     /// `Ok(false)` at the end of the input.
     fn next_frame(&mut self, frame: &mut Frame) -> anyhow::Result<bool>;
+
+    /// The next frame, borrowed from the source's own buffer where it can
+    /// be (copying nothing), else read into `scratch`. `None` at the end.
+    fn next_ref<'a>(&'a mut self, scratch: &'a mut Frame) -> anyhow::Result<Option<FrameRef<'a>>> {
+        Ok(self.next_frame(scratch)?.then(|| scratch.view()))
+    }
 
     /// Whether timestamps are finer than microseconds (so `-w` keeps them).
     fn nanosecond_precision(&self) -> bool {

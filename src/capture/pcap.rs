@@ -4,7 +4,7 @@
 //! record headers carry 8 more bytes.
 
 use super::file::{Input, MAX_CAPLEN};
-use super::{Frame, LinkType, Source, Timestamp};
+use super::{Frame, FrameRef, LinkType, Source, Timestamp};
 
 const MAGIC_MICROS: u32 = 0xa1b2_c3d4;
 const MAGIC_NANOS: u32 = 0xa1b2_3c4d;
@@ -26,6 +26,8 @@ pub struct PcapReader {
     snaplen: u32,
     /// Files before format 2.4 may have the two lengths swapped.
     lengths: Lengths,
+    /// Bytes of the record last lent by [`Source::next_ref`], still buffered.
+    lent: usize,
 }
 
 /// Where old writers put the captured and original lengths (libpcap's
@@ -80,6 +82,7 @@ impl PcapReader {
             linktype,
             snaplen,
             lengths,
+            lent: 0,
         })
     }
 }
@@ -103,39 +106,49 @@ pub(crate) fn read_u16(b: &[u8], big_endian: bool) -> u16 {
 
 impl PcapReader {
     /// The common case, parsed in place: a plain record, within the snap
-    /// length, whose header and data are already in the read buffer.
-    /// Returns false (having read nothing) otherwise.
-    fn buffered_record(&mut self, frame: &mut Frame) -> anyhow::Result<bool> {
+    /// length, whose header and data are already buffered. Returns its
+    /// timestamp, original length and length with the header, and leaves it
+    /// in the buffer; `None` (having read nothing) otherwise. Reads nothing
+    /// from the file either: what is not buffered takes the general path.
+    fn buffered_record(&mut self) -> Option<(Timestamp, u32, usize)> {
+        self.input.consume(std::mem::take(&mut self.lent));
         if self.extra != 0 || self.lengths != Lengths::Normal {
-            return Ok(false);
+            return None;
         }
-        let (be, nanos, snaplen) = (self.big_endian, self.nanos, self.snaplen);
-        let Some(h) = self.input.peek(RECORD_HEADER_LEN)? else { return Ok(false) };
+        let (be, nanos) = (self.big_endian, self.nanos);
+        let b = self.input.buffered();
+        let h: &[u8; RECORD_HEADER_LEN] = b.get(..RECORD_HEADER_LEN)?.try_into().ok()?;
         let caplen = read_u32(&h[8..12], be);
-        if caplen > snaplen {
-            return Ok(false);
+        let total = RECORD_HEADER_LEN + caplen as usize;
+        if caplen > self.snaplen || b.len() < total {
+            return None;
         }
         let (secs, frac, orig_len) = (read_u32(&h[0..4], be) as i32, read_u32(&h[4..8], be), read_u32(&h[12..16], be));
         let (per_sec, scale) = if nanos { (1_000_000_000, 1) } else { (1_000_000, 1000) };
-        if frac >= per_sec {
-            return Ok(false);
-        }
-        let total = RECORD_HEADER_LEN + caplen as usize;
-        let Some(record) = self.input.peek(total)? else { return Ok(false) };
-        frame.data.clear();
-        frame.data.extend_from_slice(&record[RECORD_HEADER_LEN..]);
-        self.input.consume(total);
-        frame.ts = Timestamp::new(i64::from(secs), frac * scale);
-        frame.orig_len = orig_len;
-        frame.linktype = self.linktype;
-        frame.interface = 0;
-        Ok(true)
+        (frac < per_sec).then(|| (Timestamp::new(i64::from(secs), frac * scale), orig_len, total))
     }
 }
 
 impl Source for PcapReader {
+    fn next_ref<'a>(&'a mut self, scratch: &'a mut Frame) -> anyhow::Result<Option<FrameRef<'a>>> {
+        if let Some((ts, orig_len, total)) = self.buffered_record() {
+            // Consumed at the next read, once the caller is done with it.
+            self.lent = total;
+            let data = &self.input.buffered()[RECORD_HEADER_LEN..total];
+            return Ok(Some(FrameRef { ts, orig_len, linktype: self.linktype, interface: 0, data }));
+        }
+        Ok(self.next_frame(scratch)?.then(|| scratch.view()))
+    }
+
     fn next_frame(&mut self, frame: &mut Frame) -> anyhow::Result<bool> {
-        if self.buffered_record(frame)? {
+        if let Some((ts, orig_len, total)) = self.buffered_record() {
+            frame.data.clear();
+            frame.data.extend_from_slice(&self.input.buffered()[RECORD_HEADER_LEN..total]);
+            self.input.consume(total);
+            frame.ts = ts;
+            frame.orig_len = orig_len;
+            frame.linktype = self.linktype;
+            frame.interface = 0;
             return Ok(true);
         }
         let offset = self.input.pos();

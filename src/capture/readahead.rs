@@ -1,51 +1,48 @@
 //! Reading capture files on a thread of their own.
 //!
-//! Copying records out of the page cache, parsing their headers and
-//! whatever per-frame work needs no state (decoding, for the analyzer) is
-//! a good part of what `analyze` does: with a second core the files are
-//! read ahead in batches while the calling thread consumes them in order.
-//! Batches, their frame buffers and their prepared values circulate, so
-//! nothing is allocated per frame and memory stays bounded by the batches
-//! in flight.
+//! Parsing record headers and whatever per-frame work needs no state
+//! (decoding, for the analyzer) is a good part of what `analyze` does:
+//! with a second core the files are read ahead while the calling thread
+//! consumes, in order, what that work made of each frame. Only those
+//! values cross threads, in batches: the frames themselves are borrowed
+//! from the file and never copied. Batches circulate, so nothing is
+//! allocated per frame and memory stays bounded by the batches in flight.
 
-use super::{file, Frame};
+use super::{file, Frame, FrameRef};
 use std::path::PathBuf;
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 
-/// Frames per batch: enough to make hand-offs rare.
-const BATCH: usize = 1024;
-/// A batch is also closed once its frames hold this many bytes.
-const BATCH_BYTES: usize = 1 << 20;
-/// Batches in flight: one being read, one being consumed, one spare.
-const IN_FLIGHT: usize = 3;
-/// A frame buffer that grew past this for a jumbo frame is released rather
-/// than kept for reuse.
-const KEEP_CAPACITY: usize = 64 << 10;
+/// Frames per batch: enough that the threads rarely wait for each other,
+/// since each wait costs a wake-up of a few microseconds.
+const BATCH: usize = 8192;
+/// Batches in flight: one being read, one being consumed, spares to absorb
+/// uneven work.
+const IN_FLIGHT: usize = 4;
 
 struct Batch<T> {
-    frames: Vec<(Frame, T)>,
+    items: Vec<T>,
     len: usize,
 }
 
-/// Calls `each` on every frame of `paths`, in order, with what `prepare`
-/// made of it; the files are read and `prepare` runs on a second thread.
+/// Calls `each` on what `prepare` made of every frame of `paths`, in
+/// order; the files are read and `prepare` runs on a second thread.
 /// Frames read before an error (a broken record, a missing second file)
 /// are all consumed before the error is returned.
 pub fn for_each_frame<T: Default + Send>(
     paths: &[PathBuf],
-    prepare: &(dyn Fn(&mut T, &Frame) + Sync),
-    each: &mut dyn FnMut(&Frame, &T),
+    prepare: &(dyn Fn(&mut T, &FrameRef) + Sync),
+    each: &mut dyn FnMut(&T),
 ) -> anyhow::Result<()> {
     std::thread::scope(|scope| {
         let (full_tx, full_rx) = sync_channel::<Batch<T>>(IN_FLIGHT);
         let (spare_tx, spare_rx) = channel::<Batch<T>>();
         for _ in 0..IN_FLIGHT {
             // The receiver is alive: it is ours, below.
-            let _ = spare_tx.send(Batch { frames: Vec::new(), len: 0 });
+            let _ = spare_tx.send(Batch { items: Vec::new(), len: 0 });
         }
         let reader = scope.spawn(move || read(paths, prepare, &full_tx, &spare_rx));
         for batch in &full_rx {
-            batch.frames[..batch.len].iter().for_each(|(f, t)| each(f, t));
+            batch.items[..batch.len].iter().for_each(&mut *each);
             // Fails only once the reader is done; its last batches are still queued.
             let _ = spare_tx.send(batch);
         }
@@ -57,12 +54,13 @@ pub fn for_each_frame<T: Default + Send>(
 /// first when reading fails.
 fn read<T: Default>(
     paths: &[PathBuf],
-    prepare: &(dyn Fn(&mut T, &Frame) + Sync),
+    prepare: &(dyn Fn(&mut T, &FrameRef) + Sync),
     full: &SyncSender<Batch<T>>,
     spare: &Receiver<Batch<T>>,
 ) -> anyhow::Result<()> {
     let Ok(mut batch) = spare.recv() else { return Ok(()) };
-    let mut bytes = 0;
+    // Holds the frames a source cannot lend (pipes, unusual records).
+    let mut scratch = Frame::default();
     let mut result = Ok(());
     'files: for path in paths {
         let mut source = match file::open(path) {
@@ -73,25 +71,20 @@ fn read<T: Default>(
             }
         };
         loop {
-            if batch.len == batch.frames.len() {
-                batch.frames.push(Default::default());
-            }
-            let (frame, prepared) = &mut batch.frames[batch.len];
-            if frame.data.capacity() > KEEP_CAPACITY {
-                frame.data = Vec::new();
-            }
-            match source.next_frame(frame) {
-                Ok(true) => {}
-                Ok(false) => break,
+            let frame = match source.next_ref(&mut scratch) {
+                Ok(Some(frame)) => frame,
+                Ok(None) => break,
                 Err(e) => {
                     result = Err(e);
                     break 'files;
                 }
+            };
+            if batch.len == batch.items.len() {
+                batch.items.push(T::default());
             }
-            prepare(prepared, frame);
-            bytes += frame.data.len();
+            prepare(&mut batch.items[batch.len], &frame);
             batch.len += 1;
-            if batch.len == BATCH || bytes >= BATCH_BYTES {
+            if batch.len == BATCH {
                 if full.send(batch).is_err() {
                     // The consumer stopped; nothing more is wanted.
                     return Ok(());
@@ -99,7 +92,6 @@ fn read<T: Default>(
                 let Ok(next) = spare.recv() else { return Ok(()) };
                 batch = next;
                 batch.len = 0;
-                bytes = 0;
             }
         }
     }
@@ -131,9 +123,8 @@ mod tests {
 
     fn seen(paths: &[PathBuf]) -> (Vec<u32>, anyhow::Result<()>) {
         let mut got = Vec::new();
-        let r = for_each_frame(paths, &|n: &mut u32, f| *n = f.data.len() as u32, &mut |f, n| {
-            assert_eq!(*n as usize, f.data.len(), "prepared with its own frame");
-            got.push(u32::from_be_bytes(f.data[..4].try_into().unwrap()))
+        let r = for_each_frame(paths, &|n: &mut u32, f| *n = u32::from_be_bytes(f.data[..4].try_into().unwrap()), &mut |n| {
+            got.push(*n)
         });
         (got, r)
     }
