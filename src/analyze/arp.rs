@@ -19,6 +19,8 @@ const GARP_WINDOW_US: Micros = 10_000_000;
 const GARP_LATE_US: Micros = 1_000_000;
 /// Answers from the old owner this soon after a change are the transition.
 const TRANSITION_US: Micros = 1_000_000;
+/// Finished watches kept for their buffers.
+const SPARE_WATCHES: usize = 16;
 /// Bound on remembered address bindings.
 const MAX_BINDINGS: usize = 1 << 20;
 
@@ -35,6 +37,8 @@ struct GarpWatch {
 #[derive(Debug, Default)]
 pub struct ArpTracker {
     watches: Vec<GarpWatch>,
+    /// Finished watches, their buffers to reuse.
+    spare: Vec<GarpWatch>,
     done: super::report::Sink,
     /// Virtual addresses seen in adverts, and the election they belong to.
     vips: HashMap<Ipv4Addr, usize>,
@@ -60,37 +64,38 @@ impl ArpTracker {
 
     pub fn expect_garps(&mut self, t: &Takeover, addrs: &[IpAddr]) {
         self.router_macs.insert(t.mac);
-        let vips: Vec<Ipv4Addr> = addrs
-            .iter()
-            .filter_map(|a| {
-                if let IpAddr::V4(v) = a {
-                    Some(*v)
-                } else {
-                    None
-                }
-            })
-            .collect();
-        if vips.is_empty() {
+        let v4 = addrs.iter().filter_map(|a| match a {
+            IpAddr::V4(v) => Some(*v),
+            IpAddr::V6(_) => None,
+        });
+        let w = match self.spare.pop() {
+            Some(mut w) => {
+                w.takeover = t.clone();
+                w.vips.clear();
+                w.vips.extend(v4);
+                w.offsets.clear();
+                w.frames.clear();
+                w.wrong.clear();
+                w
+            }
+            None => GarpWatch { takeover: t.clone(), vips: v4.collect(), offsets: Vec::new(), frames: Vec::new(), wrong: Vec::new() },
+        };
+        if w.vips.is_empty() {
+            self.spare.push(w);
             return;
         }
         // A GARP belongs to the latest takeover of its address: the next
         // takeover ends the previous one's window.
         let mut i = 0;
         while i < self.watches.len() {
-            if self.watches[i].vips.iter().any(|v| vips.contains(v)) {
-                let w = self.watches.remove(i);
-                self.report_garps(w, true);
+            if self.watches[i].vips.iter().any(|v| w.vips.contains(v)) {
+                let old = self.watches.remove(i);
+                self.retire(old, true);
             } else {
                 i += 1;
             }
         }
-        self.watches.push(GarpWatch {
-            takeover: t.clone(),
-            vips,
-            offsets: Vec::new(),
-            frames: Vec::new(),
-            wrong: Vec::new(),
-        });
+        self.watches.push(w);
     }
 
     /// `eth_src` is the frame's Ethernet source, `a.sha` without one.
@@ -221,12 +226,23 @@ impl ArpTracker {
             .iter()
             .take_while(|w| now - w.takeover.ts > GARP_WINDOW_US)
             .count();
-        for w in self.watches.drain(..expired).collect::<Vec<_>>() {
-            self.report_garps(w, true);
+        let mut watches = std::mem::take(&mut self.watches);
+        for w in watches.drain(..expired) {
+            self.retire(w, true);
+        }
+        self.watches = watches;
+    }
+
+    /// Reports a watch whose window closed, and keeps its buffers for the
+    /// next takeover: a capture can hold hundreds of thousands.
+    fn retire(&mut self, w: GarpWatch, complete: bool) {
+        self.report_garps(&w, complete);
+        if self.spare.len() < SPARE_WATCHES {
+            self.spare.push(w);
         }
     }
 
-    fn report_garps(&mut self, w: GarpWatch, complete: bool) {
+    fn report_garps(&mut self, w: &GarpWatch, complete: bool) {
         let t = &w.takeover;
         let kind = match (w.offsets.first(), t.cause) {
             (None, Cause::Initial) => None,
@@ -374,7 +390,7 @@ impl ArpTracker {
 
     pub fn finish(&mut self) -> Vec<Finding> {
         for w in std::mem::take(&mut self.watches) {
-            self.report_garps(w, false);
+            self.report_garps(&w, false);
         }
         std::mem::take(&mut self.done).finish()
     }

@@ -11,7 +11,6 @@ use super::{secs, Micros};
 use super::sighting::{Advert, What};
 use crate::wire::vrrp::{self, Auth, AuthType, ChecksumVariant, Family, Repr};
 use serde_json::{json, Map, Value};
-use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -137,9 +136,17 @@ impl Lints {
         });
     }
 
+    /// Routers of the `election`th virtual router seen so far: the slot the
+    /// next new one of them gets.
+    pub fn routers_seen(&self, election: usize) -> usize {
+        self.confs.get(election).map_or(0, |(_, r)| r.len())
+    }
+
     /// `election` is the index of the advert's virtual router in the order
-    /// they were first seen.
-    pub fn advert(&mut self, no: FrameNo, ts: Micros, election: usize, ad: &Advert, repr: &Repr) {
+    /// they were first seen, `slot` its sender's among that one's routers
+    /// (for a new sender, [`Lints::routers_seen`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn advert(&mut self, no: FrameNo, ts: Micros, election: usize, slot: usize, ad: &Advert, repr: &Repr) {
         let (key, src, variant, mac) = (&ad.key, ad.src, ad.variant, ad.mac);
         let (vrid, fam) = (key.vrid, Some(key.family));
         if ad.ttl != 255 {
@@ -255,7 +262,7 @@ impl Lints {
         }
         let routers = &mut self.confs[election].1;
         // Adverts repeat: rebuild a router's configuration only when it changed.
-        if routers.get(&src).is_some_and(|c| c.same(repr, variant, mac)) {
+        if routers.get(slot).is_some_and(|(_, c)| c.same(repr, variant, mac)) {
             return;
         }
         let conf = RouterConf {
@@ -269,9 +276,9 @@ impl Lints {
             first_frame: no,
             first_ts: ts,
         };
-        match routers.get_mut(&src) {
+        match routers.get_mut(slot) {
             // Keep the first frame; track changes of configuration.
-            Some(c) => {
+            Some((_, c)) => {
                 let (first_frame, first_ts) = (c.first_frame, c.first_ts);
                 *c = RouterConf {
                     first_frame,
@@ -279,9 +286,7 @@ impl Lints {
                     ..conf
                 };
             }
-            None => {
-                routers.insert(src, conf);
-            }
+            None => routers.push((src, conf)),
         }
     }
 
@@ -294,7 +299,7 @@ impl Lints {
         let Some(routers) = self.routers(key) else {
             return Vec::new();
         };
-        let mut list: Vec<(&IpAddr, &RouterConf)> = routers.iter().collect();
+        let mut list: Vec<(&IpAddr, &RouterConf)> = routers.iter().map(|(ip, c)| (ip, c)).collect();
         list.sort_unstable_by_key(|(ip, _)| **ip);
         let mut out = Vec::new();
         for (i, (a, ca)) in list.iter().enumerate() {
@@ -412,8 +417,9 @@ impl Lints {
         confs.sort_unstable_by_key(|(key, _)| *key);
         for (key, routers) in confs {
             for m in self.mismatches(key) {
-                let first = |r: &IpAddr| routers[r].first_frame;
-                let ts = routers[&m.a].first_ts.max(routers[&m.b].first_ts);
+                let conf = |r: IpAddr| routers.iter().find(|(ip, _)| *ip == r).map(|(_, c)| c);
+                let (Some(a), Some(b)) = (conf(m.a), conf(m.b)) else { continue };
+                let ts = a.first_ts.max(b.first_ts);
                 let (severity, cause) = match m.kind {
                     "vrid_collision" => (Severity::Error, "two clusters share one VRID on this segment (keepalived #2444): give each its own virtual_router_id"),
                     "auth_mismatch" => (Severity::Error, "keepalived ignores adverts with another password (\"received an invalid passwd!\"): both become master"),
@@ -427,7 +433,7 @@ impl Lints {
                     ts: secs(ts),
                     vrid: Some(key.vrid),
                     family: Some(key.family),
-                    frames: vec![first(&m.a), first(&m.b)],
+                    frames: vec![a.first_frame, b.first_frame],
                     message: format!("VRID {}: {}", key.vrid, m.what),
                     cause: Some(cause.into()),
                     data: Map::new(),
@@ -438,10 +444,12 @@ impl Lints {
     }
 }
 
-type Routers = FxHashMap<IpAddr, RouterConf>;
+/// A virtual router's routers in the order they were first seen, each
+/// with the configuration it advertises.
+type Routers = Vec<(IpAddr, RouterConf)>;
 
 fn key_is_v2(routers: &Routers) -> bool {
-    routers.values().all(|c| c.version == 2)
+    routers.iter().all(|(_, c)| c.version == 2)
 }
 
 fn sorted(addrs: &[IpAddr]) -> Vec<IpAddr> {

@@ -21,6 +21,7 @@ use crate::wire::vrrp::{self, Family, Interval};
 use election::{Advert, Election};
 use report::{FrameNo, Report, VrKey};
 use rustc_hash::FxHashMap;
+use std::net::IpAddr;
 
 /// Capture time in microseconds since the epoch: exact, unlike f64 seconds.
 pub type Micros = i64;
@@ -43,7 +44,12 @@ fn mac_str(m: &[u8; 6]) -> String {
 #[derive(Default)]
 pub struct Analyzer {
     frames: FrameNo,
+    /// Each virtual router's election, by key: looked up only for a router
+    /// not seen before.
     index: FxHashMap<VrKey, usize>,
+    /// Each router of each virtual router: its election and its slot among
+    /// that election's routers in the lints, so an advert costs one lookup.
+    routers: FxHashMap<(VrKey, IpAddr), (usize, usize)>,
     elections: Vec<Election>,
     lints: conformance::Lints,
     arp: arp::ArpTracker,
@@ -88,15 +94,20 @@ impl Analyzer {
 
     fn advert(&mut self, no: FrameNo, ts: Micros, ad: &sighting::Advert, repr: &vrrp::Repr) {
         let version = repr.version();
-        let i = match self.index.get(&ad.key) {
-            Some(&i) => i,
+        let (i, slot) = match self.routers.get(&(ad.key, ad.src)) {
+            Some(&found) => found,
             None => {
-                self.elections.push(Election::new(ad.key, version));
-                self.index.insert(ad.key, self.elections.len() - 1);
-                self.elections.len() - 1
+                let elections = &mut self.elections;
+                let i = *self.index.entry(ad.key).or_insert_with(|| {
+                    elections.push(Election::new(ad.key, version));
+                    elections.len() - 1
+                });
+                let found = (i, self.lints.routers_seen(i));
+                self.routers.insert((ad.key, ad.src), found);
+                found
             }
         };
-        self.lints.advert(no, ts, i, ad, repr);
+        self.lints.advert(no, ts, i, slot, ad, repr);
         let interval_us = match repr.interval {
             Interval::Seconds(0) | Interval::Centis(0) => 1_000_000,
             other => other.micros(),
