@@ -40,7 +40,9 @@ pub struct ArpTracker {
     /// Finished watches, their buffers to reuse.
     spare: Vec<GarpWatch>,
     done: super::report::Sink,
-    /// Virtual addresses seen in adverts, and the election they belong to.
+    /// Virtual addresses seen in adverts, and the election they belong to:
+    /// the one whose router last began to advertise them (a new router, or
+    /// one whose adverts changed), should two virtual routers claim one.
     vips: HashMap<Ipv4Addr, usize>,
     /// MACs of routers that were master at some point.
     router_macs: HashSet<[u8; 6]>,

@@ -41,6 +41,42 @@ impl RouterConf {
     }
 }
 
+/// What is wrong with one advert by itself, found from the advert alone
+/// on the reading thread (`analyze::sighting`), so that the analysis of
+/// a clean advert, nearly every one, skips the lints that look for it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Faults(u8);
+
+impl Faults {
+    const TTL: u8 = 1;
+    const ADDR_COUNT: u8 = 1 << 1;
+    const AUTH_DATA_MISSING: u8 = 1 << 2;
+    const RESERVED: u8 = 1 << 3;
+    const INTERVAL_ZERO: u8 = 1 << 4;
+    /// A bad checksum, or another computation's than the RFC's.
+    const CHECKSUM: u8 = 1 << 5;
+    const PRIORITY_255: u8 = 1 << 6;
+
+    pub fn of(ad: &Advert, repr: &Repr) -> Faults {
+        let (claimed, carried) = (ad.claimed_len, ad.carried_len);
+        let v2_without_auth = repr.version() == 2 && carried + vrrp::AUTH_DATA_LEN == claimed;
+        let found = [
+            (ad.ttl != 255, Self::TTL),
+            (claimed != carried && !v2_without_auth, Self::ADDR_COUNT),
+            (v2_without_auth, Self::AUTH_DATA_MISSING),
+            (repr.version() == 3 && ad.reserved != 0, Self::RESERVED),
+            (repr.interval.micros() == 0, Self::INTERVAL_ZERO),
+            (ad.variant != Some(ChecksumVariant::Rfc), Self::CHECKSUM),
+            (repr.priority == 255 && !repr.addrs.contains(&ad.src), Self::PRIORITY_255),
+        ];
+        Faults(found.iter().filter(|(on, _)| *on).fold(0, |all, (_, bit)| all | bit))
+    }
+
+    fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+}
+
 #[derive(Debug)]
 struct Agg {
     severity: Severity,
@@ -144,118 +180,14 @@ impl Lints {
 
     /// `election` is the index of the advert's virtual router in the order
     /// they were first seen, `slot` its sender's among that one's routers
-    /// (for a new sender, [`Lints::routers_seen`]).
+    /// (for a new sender, [`Lints::routers_seen`]). Returns whether the
+    /// sender advertises something new: it is new, or its configuration
+    /// changed.
     #[allow(clippy::too_many_arguments)]
-    pub fn advert(&mut self, no: FrameNo, ts: Micros, election: usize, slot: usize, ad: &Advert, repr: &Repr) {
+    pub fn advert(&mut self, no: FrameNo, ts: Micros, election: usize, slot: usize, ad: &Advert, repr: &Repr) -> bool {
         let (key, src, variant, mac) = (&ad.key, ad.src, ad.variant, ad.mac);
-        let (vrid, fam) = (key.vrid, Some(key.family));
-        if ad.ttl != 255 {
-            let ttl = ad.ttl;
-            self.note("ttl", src, vrid, Severity::Warn, no, ts, fam, || {
-                (
-                    format!("VRRP from {src} with TTL/hop limit {ttl}, not 255"),
-                    Some("RFC 5798 §5.1.1.3: receivers discard it (keepalived: \"invalid TTL/HL\"); it crossed a router, or the sender sets unicast_ttl".into()),
-                    Map::new(),
-                )
-            });
-        }
-        let (claimed, actual) = (ad.claimed_len, ad.carried_len);
-        if claimed != actual && !(repr.version() == 2 && actual + vrrp::AUTH_DATA_LEN == claimed) {
-            let count = ad.addr_count;
-            self.note("addr_count_mismatch", src, vrid, Severity::Warn, no, ts, fam, || {
-                (
-                    format!("VRRP from {src} counts {count} address(es), which makes {claimed} bytes, but carries {actual}"),
-                    None,
-                    Map::new(),
-                )
-            });
-        } else if repr.version() == 2 && actual + vrrp::AUTH_DATA_LEN == claimed {
-            self.note(
-                "auth_data_missing",
-                src,
-                vrid,
-                Severity::Info,
-                no,
-                ts,
-                fam,
-                || {
-                    (
-                        format!("VRRPv2 from {src} without the 8 bytes of authentication data"),
-                        None,
-                        Map::new(),
-                    )
-                },
-            );
-        }
-        if repr.version() == 3 && ad.reserved != 0 {
-            self.note(
-                "reserved_bits",
-                src,
-                vrid,
-                Severity::Warn,
-                no,
-                ts,
-                fam,
-                || {
-                    (
-                        format!(
-                            "VRRPv3 from {src} with reserved bits set ({:#x})",
-                            ad.reserved
-                        ),
-                        None,
-                        Map::new(),
-                    )
-                },
-            );
-        }
-        if repr.interval.micros() == 0 {
-            self.note(
-                "interval_zero",
-                src,
-                vrid,
-                Severity::Warn,
-                no,
-                ts,
-                fam,
-                || {
-                    (
-                        format!("VRRP from {src} advertises an interval of 0"),
-                        None,
-                        Map::new(),
-                    )
-                },
-            );
-        }
-        match variant {
-            None => {
-                let (got, want) = (ad.checksum, ad.expected_checksum);
-                self.note("bad_checksum", src, vrid, Severity::Error, no, ts, fam, || {
-                    (
-                        format!("VRRP from {src} has checksum {got:#06x}, expected {want:#06x}"),
-                        Some("routers drop it (keepalived: \"Invalid VRRP checksum\"); a corrupting link or a non-standard stack".into()),
-                        Map::new(),
-                    )
-                });
-            }
-            Some(ChecksumVariant::Rfc) => {}
-            Some(v) => {
-                self.note("checksum_variant", src, vrid, Severity::Info, no, ts, fam, || {
-                    (
-                        format!("VRRP from {src} uses the {} checksum", v.describe()),
-                        Some("RFC-strict receivers (and tcpdump) call it bad; mixing it with RFC routers in one VRID splits the brain".into()),
-                        Map::new(),
-                    )
-                });
-            }
-        }
-        if repr.priority == 255 && !repr.addrs.contains(&src) {
-            self.note("priority_255_non_owner", src, vrid, Severity::Warn, no, ts, fam, || {
-                (
-                    format!("{src} advertises priority 255 (address owner) but does not own any advertised address"),
-                    Some("priority 255 is reserved for the router that owns the VIP; keepalived forces MASTER with it".into()),
-                    Map::new(),
-                )
-            });
+        if ad.faults != Faults::default() {
+            self.faults(no, ts, ad);
         }
         if election == self.confs.len() {
             self.confs.push((*key, Routers::default()));
@@ -263,7 +195,7 @@ impl Lints {
         let routers = &mut self.confs[election].1;
         // Adverts repeat: rebuild a router's configuration only when it changed.
         if routers.get(slot).is_some_and(|(_, c)| c.same(repr, variant, mac)) {
-            return;
+            return false;
         }
         let conf = RouterConf {
             version: repr.version(),
@@ -287,6 +219,122 @@ impl Lints {
                 };
             }
             None => routers.push((src, conf)),
+        }
+        true
+    }
+
+    /// The lints an advert fails by itself, which [`Faults::of`] found.
+    fn faults(&mut self, no: FrameNo, ts: Micros, ad: &Advert) {
+        let (src, faults) = (ad.src, ad.faults);
+        let (vrid, fam) = (ad.key.vrid, Some(ad.key.family));
+        if faults.has(Faults::TTL) {
+            let ttl = ad.ttl;
+            self.note("ttl", src, vrid, Severity::Warn, no, ts, fam, || {
+                (
+                    format!("VRRP from {src} with TTL/hop limit {ttl}, not 255"),
+                    Some("RFC 5798 §5.1.1.3: receivers discard it (keepalived: \"invalid TTL/HL\"); it crossed a router, or the sender sets unicast_ttl".into()),
+                    Map::new(),
+                )
+            });
+        }
+        let (claimed, actual) = (ad.claimed_len, ad.carried_len);
+        if faults.has(Faults::ADDR_COUNT) {
+            let count = ad.addr_count;
+            self.note("addr_count_mismatch", src, vrid, Severity::Warn, no, ts, fam, || {
+                (
+                    format!("VRRP from {src} counts {count} address(es), which makes {claimed} bytes, but carries {actual}"),
+                    None,
+                    Map::new(),
+                )
+            });
+        }
+        if faults.has(Faults::AUTH_DATA_MISSING) {
+            self.note(
+                "auth_data_missing",
+                src,
+                vrid,
+                Severity::Info,
+                no,
+                ts,
+                fam,
+                || {
+                    (
+                        format!("VRRPv2 from {src} without the 8 bytes of authentication data"),
+                        None,
+                        Map::new(),
+                    )
+                },
+            );
+        }
+        if faults.has(Faults::RESERVED) {
+            self.note(
+                "reserved_bits",
+                src,
+                vrid,
+                Severity::Warn,
+                no,
+                ts,
+                fam,
+                || {
+                    (
+                        format!(
+                            "VRRPv3 from {src} with reserved bits set ({:#x})",
+                            ad.reserved
+                        ),
+                        None,
+                        Map::new(),
+                    )
+                },
+            );
+        }
+        if faults.has(Faults::INTERVAL_ZERO) {
+            self.note(
+                "interval_zero",
+                src,
+                vrid,
+                Severity::Warn,
+                no,
+                ts,
+                fam,
+                || {
+                    (
+                        format!("VRRP from {src} advertises an interval of 0"),
+                        None,
+                        Map::new(),
+                    )
+                },
+            );
+        }
+        match ad.variant {
+            None => {
+                let (got, want) = (ad.checksum, ad.expected_checksum);
+                self.note("bad_checksum", src, vrid, Severity::Error, no, ts, fam, || {
+                    (
+                        format!("VRRP from {src} has checksum {got:#06x}, expected {want:#06x}"),
+                        Some("routers drop it (keepalived: \"Invalid VRRP checksum\"); a corrupting link or a non-standard stack".into()),
+                        Map::new(),
+                    )
+                });
+            }
+            Some(ChecksumVariant::Rfc) => {}
+            Some(v) => {
+                self.note("checksum_variant", src, vrid, Severity::Info, no, ts, fam, || {
+                    (
+                        format!("VRRP from {src} uses the {} checksum", v.describe()),
+                        Some("RFC-strict receivers (and tcpdump) call it bad; mixing it with RFC routers in one VRID splits the brain".into()),
+                        Map::new(),
+                    )
+                });
+            }
+        }
+        if faults.has(Faults::PRIORITY_255) {
+            self.note("priority_255_non_owner", src, vrid, Severity::Warn, no, ts, fam, || {
+                (
+                    format!("{src} advertises priority 255 (address owner) but does not own any advertised address"),
+                    Some("priority 255 is reserved for the router that owns the VIP; keepalived forces MASTER with it".into()),
+                    Map::new(),
+                )
+            });
         }
     }
 

@@ -7,7 +7,7 @@
 //! the files of one run, as `read -#` numbers them.
 
 mod arp;
-mod conformance;
+pub(crate) mod conformance;
 mod election;
 mod findings;
 mod lvs;
@@ -107,7 +107,7 @@ impl Analyzer {
                 found
             }
         };
-        self.lints.advert(no, ts, i, slot, ad, repr);
+        let changed = self.lints.advert(no, ts, i, slot, ad, repr);
         let interval_us = match repr.interval {
             Interval::Seconds(0) | Interval::Centis(0) => 1_000_000,
             other => other.micros(),
@@ -127,7 +127,7 @@ impl Analyzer {
                 self.sink.extend(findings::failover(&t));
             }
         }
-        if ad.key.family == Family::Ipv4 {
+        if changed && ad.key.family == Family::Ipv4 {
             self.arp.vips(&repr.addrs, i);
         }
     }

@@ -7,6 +7,7 @@
 //! another. A `Sighting` is reused from frame to frame, so reading one
 //! allocates nothing.
 
+use super::conformance::Faults;
 use super::lvs;
 use super::report::VrKey;
 use super::{Micros, MAX_TS};
@@ -57,6 +58,7 @@ pub struct Advert {
     pub carried_len: usize,
     pub addr_count: u8,
     pub reserved: u8,
+    pub faults: Faults,
 }
 
 impl Sighting {
@@ -93,7 +95,7 @@ impl Sighting {
             };
         }
         let variant = p.verify_checksum(ip.src, ip.dst);
-        What::Advert(Advert {
+        let mut advert = Advert {
             key: VrKey { interface, vlan, family: ip.family, vrid: self.repr.vrid },
             src: ip.src,
             ttl: ip.ttl,
@@ -105,6 +107,9 @@ impl Sighting {
             carried_len: ip.payload.len(),
             addr_count: p.addr_count(),
             reserved: p.reserved(),
-        })
+            faults: Faults::default(),
+        };
+        advert.faults = Faults::of(&advert, &self.repr);
+        What::Advert(advert)
     }
 }
