@@ -9,7 +9,6 @@ use super::{mac_str, secs, Micros};
 use crate::wire::arp::{EtherIpv4, Kind};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// How long after a takeover GARPs are counted: keepalived's second burst
@@ -49,7 +48,7 @@ pub struct ArpTracker {
     /// Last MAC that claimed each address, and the frame.
     bindings: HashMap<Ipv4Addr, ([u8; 6], FrameNo)>,
     /// MACs that answered or announced each address (for LVS VIPs).
-    answers: BTreeMap<Ipv4Addr, Vec<([u8; 6], FrameNo, Micros)>>,
+    answers: HashMap<Ipv4Addr, Vec<([u8; 6], FrameNo, Micros)>>,
     reported: HashSet<(&'static str, Ipv4Addr, [u8; 6])>,
 }
 
@@ -214,15 +213,17 @@ impl ArpTracker {
     }
 
     /// Reports the takeovers whose GARP window has passed by `now`.
+    /// Called for every frame, so the check is inlined and the work is not.
+    #[inline]
     pub fn tick(&mut self, now: Micros) {
         // Watches are pushed in capture order, so the first is the oldest.
-        if self
-            .watches
-            .first()
-            .is_none_or(|w| now - w.takeover.ts <= GARP_WINDOW_US)
-        {
-            return;
+        if self.watches.first().is_some_and(|w| now - w.takeover.ts > GARP_WINDOW_US) {
+            self.expire(now);
         }
+    }
+
+    #[cold]
+    fn expire(&mut self, now: Micros) {
         let expired = self
             .watches
             .iter()
