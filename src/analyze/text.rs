@@ -61,6 +61,15 @@ fn vr_title(k: &KeyFields) -> String {
     t
 }
 
+/// One piece of the timeline table, in the order printed.
+enum Row<'a> {
+    /// A virtual router's title and column headings.
+    Title(&'a KeyFields),
+    Event(&'a TimelineEvent),
+    /// Who was master when the capture ended, and the blank line after.
+    End(&'a KeyFields),
+}
+
 pub fn timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut by_vr: BTreeMap<(u32, u16, u8, u8), Vec<&TimelineEvent>> = BTreeMap::new();
     for e in &r.timeline {
@@ -73,85 +82,87 @@ pub fn timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     if by_vr.is_empty() {
         writeln!(out, "no VRRP adverts in {} frames", r.frames)?;
     }
-    let (mut line, mut clock) = (String::new(), Utc::default());
-    for events in by_vr.values() {
-        let key = events[0].key();
-        writeln!(out, "{}", vr_title(key))?;
-        writeln!(
-            out,
-            "  {:<26}  {:<26}  {:>4}  {:<8}  {:>12}  {:>7}  previous",
-            "time (UTC)", "master", "prio", "cause", "takeover", "frame"
-        )?;
-        for e in events {
-            match e {
-                TimelineEvent::Master {
-                    ts,
-                    router,
-                    prio,
-                    cause,
-                    takeover_s,
-                    previous,
-                    frame,
-                    ..
-                } => {
-                    line.clear();
-                    line.push_str("  ");
-                    cell(&mut line, 26, false, |l| clock.push(*ts, l));
-                    line.push_str("  ");
-                    cell(&mut line, 26, false, |l| {
-                        let _ = write!(l, "{router}");
-                    });
-                    let _ = write!(line, "  {prio:>4}  ");
-                    cell(&mut line, 8, false, |l| l.push_str(cause.name()));
-                    line.push_str("  ");
-                    cell(&mut line, 12, true, |l| match takeover_s {
-                        Some(t) => {
-                            let _ = write!(l, "{t:.6}s");
-                        }
-                        None => l.push('-'),
-                    });
-                    let _ = write!(line, "  {frame:>7}  ");
-                    match previous {
-                        Some(p) => {
-                            let _ = write!(line, "{p}");
-                        }
-                        None => line.push('-'),
-                    }
-                    line.push('\n');
-                    out.write_all(line.as_bytes())?;
+    let rows: Vec<Row> = by_vr
+        .values()
+        .flat_map(|events| {
+            let key = events[0].key();
+            std::iter::once(Row::Title(key))
+                .chain(events.iter().map(|e| Row::Event(e)))
+                .chain(std::iter::once(Row::End(key)))
+        })
+        .collect();
+    let rows_text = |piece: &[Row], buf: &mut Vec<u8>| {
+        let (mut text, mut clock) = (String::new(), Utc::default());
+        for row in piece {
+            self::row(r, row, &mut text, &mut clock);
+        }
+        buf.extend_from_slice(text.as_bytes());
+        Ok(())
+    };
+    crate::print::in_order::render(&rows, &rows_text, out)
+}
+
+fn row(r: &Report, row: &Row, line: &mut String, clock: &mut Utc) {
+    match row {
+        Row::Title(key) => {
+            let _ = writeln!(
+                line,
+                "{}\n  {:<26}  {:<26}  {:>4}  {:<8}  {:>12}  {:>7}  previous",
+                vr_title(key),
+                "time (UTC)",
+                "master",
+                "prio",
+                "cause",
+                "takeover",
+                "frame"
+            );
+        }
+        Row::Event(TimelineEvent::Master { ts, router, prio, cause, takeover_s, previous, frame, .. }) => {
+            line.push_str("  ");
+            cell(line, 26, false, |l| clock.push(*ts, l));
+            line.push_str("  ");
+            cell(line, 26, false, |l| {
+                let _ = write!(l, "{router}");
+            });
+            let _ = write!(line, "  {prio:>4}  ");
+            cell(line, 8, false, |l| l.push_str(cause.name()));
+            line.push_str("  ");
+            cell(line, 12, true, |l| match takeover_s {
+                Some(t) => {
+                    let _ = write!(l, "{t:.6}s");
                 }
-                TimelineEvent::SplitBrainStart {
-                    ts, routers, frame, ..
-                } => {
-                    let list: Vec<String> = routers.iter().map(|r| r.to_string()).collect();
-                    writeln!(
-                        out,
-                        "  {:<26}  SPLIT BRAIN begins: {} all master (frame {frame})",
-                        utc(*ts),
-                        list.join(", ")
-                    )?;
+                None => l.push('-'),
+            });
+            let _ = write!(line, "  {frame:>7}  ");
+            match previous {
+                Some(p) => {
+                    let _ = write!(line, "{p}");
                 }
-                TimelineEvent::SplitBrainEnd {
-                    ts, winner, frame, ..
-                } => {
-                    let w = winner.map_or("nobody".to_string(), |w| w.to_string());
-                    writeln!(
-                        out,
-                        "  {:<26}  split brain ends: {w} remains master (frame {frame})",
-                        utc(*ts)
-                    )?;
-                }
+                None => line.push('-'),
             }
+            line.push('\n');
         }
-        if let Some(m) = r.final_masters.iter().find(|m| &m.key == key) {
-            let who = m
-                .router
-                .map_or("no router advertising".to_string(), |r| r.to_string());
-            writeln!(out, "  at the end of the capture: {who}")?;
+        Row::Event(TimelineEvent::SplitBrainStart { ts, routers, frame, .. }) => {
+            let list: Vec<String> = routers.iter().map(|r| r.to_string()).collect();
+            let _ = writeln!(
+                line,
+                "  {:<26}  SPLIT BRAIN begins: {} all master (frame {frame})",
+                utc(*ts),
+                list.join(", ")
+            );
         }
-        writeln!(out)?;
+        Row::Event(TimelineEvent::SplitBrainEnd { ts, winner, frame, .. }) => {
+            let w = winner.map_or("nobody".to_string(), |w| w.to_string());
+            let _ = writeln!(line, "  {:<26}  split brain ends: {w} remains master (frame {frame})", utc(*ts));
+        }
+        Row::End(key) => {
+            if let Some(m) = r.final_masters.iter().find(|m| &m.key == *key) {
+                let who = m.router.map_or("no router advertising".to_string(), |r| r.to_string());
+                let _ = writeln!(line, "  at the end of the capture: {who}");
+            }
+            line.push('\n');
+        }
     }
-    Ok(())
 }
 
 fn label(s: Severity) -> &'static str {

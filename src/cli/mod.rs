@@ -82,7 +82,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Writes a report's `items` to stdout as JSON lines with `--json`, else
 /// as `text` renders them (`timeline` and `analyze` differ only in these).
-fn write_report<T: serde::Serialize>(
+fn write_report<T: serde::Serialize + Sync>(
     json: bool,
     items: &[T],
     text: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
@@ -90,10 +90,14 @@ fn write_report<T: serde::Serialize>(
     use std::io::Write;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
-        for item in items {
-            serde_json::to_writer(&mut out, item)?;
-            out.write_all(b"\n")?;
-        }
+        let lines = |piece: &[T], buf: &mut Vec<u8>| {
+            piece.iter().try_for_each(|item| {
+                serde_json::to_writer(&mut *buf, item)?;
+                buf.push(b'\n');
+                Ok(())
+            })
+        };
+        crate::print::in_order::render(items, &lines, &mut out)?;
     } else {
         text(&mut out)?;
     }

@@ -8,6 +8,7 @@ use std::cell::OnceCell;
 
 pub mod fmt;
 pub mod hex;
+pub mod in_order;
 pub mod json;
 pub mod names;
 pub mod parallel;
