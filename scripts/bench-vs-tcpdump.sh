@@ -3,7 +3,8 @@
 # `cat`, on a large VRRP+ARP capture.
 #
 # usage: scripts/bench-vs-tcpdump.sh [PACKETS] [WORKDIR]
-#   PACKETS  default 2000000; WORKDIR default a fresh temporary directory.
+#   PACKETS  default 2000000; WORKDIR default a fresh temporary directory
+#   (give one on tmpfs, e.g. /dev/shm/vrrplab-bench, for steadier figures).
 #
 # Builds the release binary, generates the capture with ../shared/bench/gen_capture.py,
 # checks that `vrrplab read -n` prints exactly what `tcpdump -nn -r` prints, then
@@ -70,9 +71,18 @@ fi
 vs=$(best 1 taskset -c 0 "$bin" read -n "$cap")
 printf "%-28s %8.3f s  (tcpdump -nn -r is %sx)\n" "vrrplab read -n, one core" "$vs" "$(ratio "$t" "$vs")"
 # The analyzer's goal is a multiple of reading the file at all (DESIGN.md).
-c=$(best 9 cat "$cap")
-an=$(best 9 "$bin" analyze "$cap")
-tl=$(best 9 "$bin" timeline "$cap")
+# These runs are short, so process start-up and scheduling jitter matter: with
+# hyperfine, the best of 20 runs started without a shell. A WORKDIR on tmpfs
+# (/dev/shm) keeps the page cache from dropping parts of the file between runs.
+if command -v hyperfine >/dev/null; then
+    hyperfine -N --warmup 3 --runs 20 --export-json "$work/analyze.json" --style basic \
+        "cat $cap" "$bin analyze $cap" "$bin timeline $cap" > "$work/analyze.txt" 2>&1
+    read -r c an tl <<< "$(python3 -c "import json,sys; print(' '.join(str(r['min']) for r in json.load(open(sys.argv[1]))['results']))" "$work/analyze.json")"
+else
+    c=$(best 20 cat "$cap")
+    an=$(best 20 "$bin" analyze "$cap")
+    tl=$(best 20 "$bin" timeline "$cap")
+fi
 printf "%-28s %8.3f s\n" "cat FILE > /dev/null" "$c"
 printf "%-28s %8.3f s  (%sx cat)\n" "vrrplab analyze" "$an" "$(ratio "$an" "$c")"
 printf "%-28s %8.3f s  (%sx cat)\n" "vrrplab timeline" "$tl" "$(ratio "$tl" "$c")"

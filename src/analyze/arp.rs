@@ -9,7 +9,6 @@ use super::{mac_str, secs, Micros};
 use crate::wire::arp::{EtherIpv4, Kind};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// How long after a takeover GARPs are counted: keepalived's second burst
@@ -19,6 +18,8 @@ const GARP_WINDOW_US: Micros = 10_000_000;
 const GARP_LATE_US: Micros = 1_000_000;
 /// Answers from the old owner this soon after a change are the transition.
 const TRANSITION_US: Micros = 1_000_000;
+/// Finished watches kept for their buffers.
+const SPARE_WATCHES: usize = 16;
 /// Bound on remembered address bindings.
 const MAX_BINDINGS: usize = 1 << 20;
 
@@ -35,15 +36,19 @@ struct GarpWatch {
 #[derive(Debug, Default)]
 pub struct ArpTracker {
     watches: Vec<GarpWatch>,
+    /// Finished watches, their buffers to reuse.
+    spare: Vec<GarpWatch>,
     done: super::report::Sink,
-    /// Virtual addresses seen in adverts, and the election they belong to.
+    /// Virtual addresses seen in adverts, and the election they belong to:
+    /// the one whose router last began to advertise them (a new router, or
+    /// one whose adverts changed), should two virtual routers claim one.
     vips: HashMap<Ipv4Addr, usize>,
     /// MACs of routers that were master at some point.
     router_macs: HashSet<[u8; 6]>,
     /// Last MAC that claimed each address, and the frame.
     bindings: HashMap<Ipv4Addr, ([u8; 6], FrameNo)>,
     /// MACs that answered or announced each address (for LVS VIPs).
-    answers: BTreeMap<Ipv4Addr, Vec<([u8; 6], FrameNo, Micros)>>,
+    answers: HashMap<Ipv4Addr, Vec<([u8; 6], FrameNo, Micros)>>,
     reported: HashSet<(&'static str, Ipv4Addr, [u8; 6])>,
 }
 
@@ -60,37 +65,38 @@ impl ArpTracker {
 
     pub fn expect_garps(&mut self, t: &Takeover, addrs: &[IpAddr]) {
         self.router_macs.insert(t.mac);
-        let vips: Vec<Ipv4Addr> = addrs
-            .iter()
-            .filter_map(|a| {
-                if let IpAddr::V4(v) = a {
-                    Some(*v)
-                } else {
-                    None
-                }
-            })
-            .collect();
-        if vips.is_empty() {
+        let v4 = addrs.iter().filter_map(|a| match a {
+            IpAddr::V4(v) => Some(*v),
+            IpAddr::V6(_) => None,
+        });
+        let w = match self.spare.pop() {
+            Some(mut w) => {
+                w.takeover = t.clone();
+                w.vips.clear();
+                w.vips.extend(v4);
+                w.offsets.clear();
+                w.frames.clear();
+                w.wrong.clear();
+                w
+            }
+            None => GarpWatch { takeover: t.clone(), vips: v4.collect(), offsets: Vec::new(), frames: Vec::new(), wrong: Vec::new() },
+        };
+        if w.vips.is_empty() {
+            self.spare.push(w);
             return;
         }
         // A GARP belongs to the latest takeover of its address: the next
         // takeover ends the previous one's window.
         let mut i = 0;
         while i < self.watches.len() {
-            if self.watches[i].vips.iter().any(|v| vips.contains(v)) {
-                let w = self.watches.remove(i);
-                self.report_garps(w, true);
+            if self.watches[i].vips.iter().any(|v| w.vips.contains(v)) {
+                let old = self.watches.remove(i);
+                self.retire(old, true);
             } else {
                 i += 1;
             }
         }
-        self.watches.push(GarpWatch {
-            takeover: t.clone(),
-            vips,
-            offsets: Vec::new(),
-            frames: Vec::new(),
-            wrong: Vec::new(),
-        });
+        self.watches.push(w);
     }
 
     /// `eth_src` is the frame's Ethernet source, `a.sha` without one.
@@ -207,26 +213,39 @@ impl ArpTracker {
     }
 
     /// Reports the takeovers whose GARP window has passed by `now`.
+    /// Called for every frame, so the check is inlined and the work is not.
+    #[inline]
     pub fn tick(&mut self, now: Micros) {
         // Watches are pushed in capture order, so the first is the oldest.
-        if self
-            .watches
-            .first()
-            .is_none_or(|w| now - w.takeover.ts <= GARP_WINDOW_US)
-        {
-            return;
+        if self.watches.first().is_some_and(|w| now - w.takeover.ts > GARP_WINDOW_US) {
+            self.expire(now);
         }
+    }
+
+    #[cold]
+    fn expire(&mut self, now: Micros) {
         let expired = self
             .watches
             .iter()
             .take_while(|w| now - w.takeover.ts > GARP_WINDOW_US)
             .count();
-        for w in self.watches.drain(..expired).collect::<Vec<_>>() {
-            self.report_garps(w, true);
+        let mut watches = std::mem::take(&mut self.watches);
+        for w in watches.drain(..expired) {
+            self.retire(w, true);
+        }
+        self.watches = watches;
+    }
+
+    /// Reports a watch whose window closed, and keeps its buffers for the
+    /// next takeover: a capture can hold hundreds of thousands.
+    fn retire(&mut self, w: GarpWatch, complete: bool) {
+        self.report_garps(&w, complete);
+        if self.spare.len() < SPARE_WATCHES {
+            self.spare.push(w);
         }
     }
 
-    fn report_garps(&mut self, w: GarpWatch, complete: bool) {
+    fn report_garps(&mut self, w: &GarpWatch, complete: bool) {
         let t = &w.takeover;
         let kind = match (w.offsets.first(), t.cause) {
             (None, Cause::Initial) => None,
@@ -374,7 +393,7 @@ impl ArpTracker {
 
     pub fn finish(&mut self) -> Vec<Finding> {
         for w in std::mem::take(&mut self.watches) {
-            self.report_garps(w, false);
+            self.report_garps(&w, false);
         }
         std::mem::take(&mut self.done).finish()
     }

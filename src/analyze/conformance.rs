@@ -11,7 +11,6 @@ use super::{secs, Micros};
 use super::sighting::{Advert, What};
 use crate::wire::vrrp::{self, Auth, AuthType, ChecksumVariant, Family, Repr};
 use serde_json::{json, Map, Value};
-use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -39,6 +38,42 @@ impl RouterConf {
             && self.variant == variant
             && self.mac == mac
             && self.advertised == repr.addrs
+    }
+}
+
+/// What is wrong with one advert by itself, found from the advert alone
+/// on the reading thread (`analyze::sighting`), so that the analysis of
+/// a clean advert, nearly every one, skips the lints that look for it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Faults(u8);
+
+impl Faults {
+    const TTL: u8 = 1;
+    const ADDR_COUNT: u8 = 1 << 1;
+    const AUTH_DATA_MISSING: u8 = 1 << 2;
+    const RESERVED: u8 = 1 << 3;
+    const INTERVAL_ZERO: u8 = 1 << 4;
+    /// A bad checksum, or another computation's than the RFC's.
+    const CHECKSUM: u8 = 1 << 5;
+    const PRIORITY_255: u8 = 1 << 6;
+
+    pub fn of(ad: &Advert, repr: &Repr) -> Faults {
+        let (claimed, carried) = (ad.claimed_len, ad.carried_len);
+        let v2_without_auth = repr.version() == 2 && carried + vrrp::AUTH_DATA_LEN == claimed;
+        let found = [
+            (ad.ttl != 255, Self::TTL),
+            (claimed != carried && !v2_without_auth, Self::ADDR_COUNT),
+            (v2_without_auth, Self::AUTH_DATA_MISSING),
+            (repr.version() == 3 && ad.reserved != 0, Self::RESERVED),
+            (repr.interval.micros() == 0, Self::INTERVAL_ZERO),
+            (ad.variant != Some(ChecksumVariant::Rfc), Self::CHECKSUM),
+            (repr.priority == 255 && !repr.addrs.contains(&ad.src), Self::PRIORITY_255),
+        ];
+        Faults(found.iter().filter(|(on, _)| *on).fold(0, |all, (_, bit)| all | bit))
+    }
+
+    fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
     }
 }
 
@@ -137,12 +172,62 @@ impl Lints {
         });
     }
 
+    /// Routers of the `election`th virtual router seen so far: the slot the
+    /// next new one of them gets.
+    pub fn routers_seen(&self, election: usize) -> usize {
+        self.confs.get(election).map_or(0, |(_, r)| r.len())
+    }
+
     /// `election` is the index of the advert's virtual router in the order
-    /// they were first seen.
-    pub fn advert(&mut self, no: FrameNo, ts: Micros, election: usize, ad: &Advert, repr: &Repr) {
+    /// they were first seen, `slot` its sender's among that one's routers
+    /// (for a new sender, [`Lints::routers_seen`]). Returns whether the
+    /// sender advertises something new: it is new, or its configuration
+    /// changed.
+    #[allow(clippy::too_many_arguments)]
+    pub fn advert(&mut self, no: FrameNo, ts: Micros, election: usize, slot: usize, ad: &Advert, repr: &Repr) -> bool {
         let (key, src, variant, mac) = (&ad.key, ad.src, ad.variant, ad.mac);
-        let (vrid, fam) = (key.vrid, Some(key.family));
-        if ad.ttl != 255 {
+        if ad.faults != Faults::default() {
+            self.faults(no, ts, ad);
+        }
+        if election == self.confs.len() {
+            self.confs.push((*key, Routers::default()));
+        }
+        let routers = &mut self.confs[election].1;
+        // Adverts repeat: rebuild a router's configuration only when it changed.
+        if routers.get(slot).is_some_and(|(_, c)| c.same(repr, variant, mac)) {
+            return false;
+        }
+        let conf = RouterConf {
+            version: repr.version(),
+            interval: repr.interval,
+            auth: repr.auth.clone(),
+            vips: sorted(&repr.addrs),
+            advertised: repr.addrs.clone(),
+            variant,
+            mac,
+            first_frame: no,
+            first_ts: ts,
+        };
+        match routers.get_mut(slot) {
+            // Keep the first frame; track changes of configuration.
+            Some((_, c)) => {
+                let (first_frame, first_ts) = (c.first_frame, c.first_ts);
+                *c = RouterConf {
+                    first_frame,
+                    first_ts,
+                    ..conf
+                };
+            }
+            None => routers.push((src, conf)),
+        }
+        true
+    }
+
+    /// The lints an advert fails by itself, which [`Faults::of`] found.
+    fn faults(&mut self, no: FrameNo, ts: Micros, ad: &Advert) {
+        let (src, faults) = (ad.src, ad.faults);
+        let (vrid, fam) = (ad.key.vrid, Some(ad.key.family));
+        if faults.has(Faults::TTL) {
             let ttl = ad.ttl;
             self.note("ttl", src, vrid, Severity::Warn, no, ts, fam, || {
                 (
@@ -153,7 +238,7 @@ impl Lints {
             });
         }
         let (claimed, actual) = (ad.claimed_len, ad.carried_len);
-        if claimed != actual && !(repr.version() == 2 && actual + vrrp::AUTH_DATA_LEN == claimed) {
+        if faults.has(Faults::ADDR_COUNT) {
             let count = ad.addr_count;
             self.note("addr_count_mismatch", src, vrid, Severity::Warn, no, ts, fam, || {
                 (
@@ -162,7 +247,8 @@ impl Lints {
                     Map::new(),
                 )
             });
-        } else if repr.version() == 2 && actual + vrrp::AUTH_DATA_LEN == claimed {
+        }
+        if faults.has(Faults::AUTH_DATA_MISSING) {
             self.note(
                 "auth_data_missing",
                 src,
@@ -180,7 +266,7 @@ impl Lints {
                 },
             );
         }
-        if repr.version() == 3 && ad.reserved != 0 {
+        if faults.has(Faults::RESERVED) {
             self.note(
                 "reserved_bits",
                 src,
@@ -201,7 +287,7 @@ impl Lints {
                 },
             );
         }
-        if repr.interval.micros() == 0 {
+        if faults.has(Faults::INTERVAL_ZERO) {
             self.note(
                 "interval_zero",
                 src,
@@ -219,7 +305,7 @@ impl Lints {
                 },
             );
         }
-        match variant {
+        match ad.variant {
             None => {
                 let (got, want) = (ad.checksum, ad.expected_checksum);
                 self.note("bad_checksum", src, vrid, Severity::Error, no, ts, fam, || {
@@ -241,7 +327,7 @@ impl Lints {
                 });
             }
         }
-        if repr.priority == 255 && !repr.addrs.contains(&src) {
+        if faults.has(Faults::PRIORITY_255) {
             self.note("priority_255_non_owner", src, vrid, Severity::Warn, no, ts, fam, || {
                 (
                     format!("{src} advertises priority 255 (address owner) but does not own any advertised address"),
@@ -249,39 +335,6 @@ impl Lints {
                     Map::new(),
                 )
             });
-        }
-        if election == self.confs.len() {
-            self.confs.push((*key, Routers::default()));
-        }
-        let routers = &mut self.confs[election].1;
-        // Adverts repeat: rebuild a router's configuration only when it changed.
-        if routers.get(&src).is_some_and(|c| c.same(repr, variant, mac)) {
-            return;
-        }
-        let conf = RouterConf {
-            version: repr.version(),
-            interval: repr.interval,
-            auth: repr.auth.clone(),
-            vips: sorted(&repr.addrs),
-            advertised: repr.addrs.clone(),
-            variant,
-            mac,
-            first_frame: no,
-            first_ts: ts,
-        };
-        match routers.get_mut(&src) {
-            // Keep the first frame; track changes of configuration.
-            Some(c) => {
-                let (first_frame, first_ts) = (c.first_frame, c.first_ts);
-                *c = RouterConf {
-                    first_frame,
-                    first_ts,
-                    ..conf
-                };
-            }
-            None => {
-                routers.insert(src, conf);
-            }
         }
     }
 
@@ -294,7 +347,7 @@ impl Lints {
         let Some(routers) = self.routers(key) else {
             return Vec::new();
         };
-        let mut list: Vec<(&IpAddr, &RouterConf)> = routers.iter().collect();
+        let mut list: Vec<(&IpAddr, &RouterConf)> = routers.iter().map(|(ip, c)| (ip, c)).collect();
         list.sort_unstable_by_key(|(ip, _)| **ip);
         let mut out = Vec::new();
         for (i, (a, ca)) in list.iter().enumerate() {
@@ -412,8 +465,9 @@ impl Lints {
         confs.sort_unstable_by_key(|(key, _)| *key);
         for (key, routers) in confs {
             for m in self.mismatches(key) {
-                let first = |r: &IpAddr| routers[r].first_frame;
-                let ts = routers[&m.a].first_ts.max(routers[&m.b].first_ts);
+                let conf = |r: IpAddr| routers.iter().find(|(ip, _)| *ip == r).map(|(_, c)| c);
+                let (Some(a), Some(b)) = (conf(m.a), conf(m.b)) else { continue };
+                let ts = a.first_ts.max(b.first_ts);
                 let (severity, cause) = match m.kind {
                     "vrid_collision" => (Severity::Error, "two clusters share one VRID on this segment (keepalived #2444): give each its own virtual_router_id"),
                     "auth_mismatch" => (Severity::Error, "keepalived ignores adverts with another password (\"received an invalid passwd!\"): both become master"),
@@ -427,7 +481,7 @@ impl Lints {
                     ts: secs(ts),
                     vrid: Some(key.vrid),
                     family: Some(key.family),
-                    frames: vec![first(&m.a), first(&m.b)],
+                    frames: vec![a.first_frame, b.first_frame],
                     message: format!("VRID {}: {}", key.vrid, m.what),
                     cause: Some(cause.into()),
                     data: Map::new(),
@@ -438,10 +492,12 @@ impl Lints {
     }
 }
 
-type Routers = FxHashMap<IpAddr, RouterConf>;
+/// A virtual router's routers in the order they were first seen, each
+/// with the configuration it advertises.
+type Routers = Vec<(IpAddr, RouterConf)>;
 
 fn key_is_v2(routers: &Routers) -> bool {
-    routers.values().all(|c| c.version == 2)
+    routers.iter().all(|(_, c)| c.version == 2)
 }
 
 fn sorted(addrs: &[IpAddr]) -> Vec<IpAddr> {

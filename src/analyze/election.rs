@@ -74,6 +74,15 @@ impl Active {
             || self.auth != other.auth
     }
 
+    /// Notes an advert from this router, its priority already dealt with.
+    fn heard(&mut self, ad: &Advert) {
+        self.last = ad.ts;
+        self.last_frame = ad.frame;
+        self.prio = ad.prio;
+        self.interval_us = ad.interval_us;
+        self.auth = ad.auth;
+    }
+
     /// Silence longer than this means the router stopped advertising: two
     /// adverts missed, and shorter than any Master_Down_Interval.
     fn silent_after(&self) -> u64 {
@@ -210,6 +219,9 @@ impl Election {
     }
 
     pub fn advert(&mut self, ad: &Advert) {
+        if self.refresh(ad) {
+            return;
+        }
         self.settle_reactions(Some(ad));
         self.expire(ad.ts, ad.src);
         let pos = self.active.iter().position(|a| a.router == ad.src);
@@ -238,16 +250,28 @@ impl Election {
                 } else if ad.prio > a.prio {
                     a.prio_fell_at = None;
                 }
-                a.last = ad.ts;
-                a.last_frame = ad.frame;
-                a.prio = ad.prio;
-                a.interval_us = ad.interval_us;
-                a.auth = ad.auth;
+                a.heard(ad);
             }
             None => self.start(ad),
         }
         self.update_split(ad);
         self.resolve_pending(self.split.is_some());
+    }
+
+    /// The steady state, which is most adverts of any capture: the only
+    /// master advertising again at the same priority, with nothing pending
+    /// or contested. All the general path would do is note the advert, so
+    /// that is all this does; false (having done nothing) otherwise.
+    fn refresh(&mut self, ad: &Advert) -> bool {
+        if self.split.is_some() {
+            return false;
+        }
+        let [a] = self.active.as_mut_slice() else { return false };
+        if a.router != ad.src || a.prio != ad.prio || a.pending.is_some() || a.awaiting_reaction.is_some() {
+            return false;
+        }
+        a.heard(ad);
+        true
     }
 
     /// Decides, for routers that started below a live master, whether the

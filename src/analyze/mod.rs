@@ -7,7 +7,7 @@
 //! the files of one run, as `read -#` numbers them.
 
 mod arp;
-mod conformance;
+pub(crate) mod conformance;
 mod election;
 mod findings;
 mod lvs;
@@ -21,6 +21,7 @@ use crate::wire::vrrp::{self, Family, Interval};
 use election::{Advert, Election};
 use report::{FrameNo, Report, VrKey};
 use rustc_hash::FxHashMap;
+use std::net::IpAddr;
 
 /// Capture time in microseconds since the epoch: exact, unlike f64 seconds.
 pub type Micros = i64;
@@ -43,7 +44,12 @@ fn mac_str(m: &[u8; 6]) -> String {
 #[derive(Default)]
 pub struct Analyzer {
     frames: FrameNo,
+    /// Each virtual router's election, by key: looked up only for a router
+    /// not seen before.
     index: FxHashMap<VrKey, usize>,
+    /// Each router of each virtual router: its election and its slot among
+    /// that election's routers in the lints, so an advert costs one lookup.
+    routers: FxHashMap<(u64, u128), (usize, usize)>,
     elections: Vec<Election>,
     lints: conformance::Lints,
     arp: arp::ArpTracker,
@@ -88,15 +94,21 @@ impl Analyzer {
 
     fn advert(&mut self, no: FrameNo, ts: Micros, ad: &sighting::Advert, repr: &vrrp::Repr) {
         let version = repr.version();
-        let i = match self.index.get(&ad.key) {
-            Some(&i) => i,
+        let router = router_key(&ad.key, ad.src);
+        let (i, slot) = match self.routers.get(&router) {
+            Some(&found) => found,
             None => {
-                self.elections.push(Election::new(ad.key, version));
-                self.index.insert(ad.key, self.elections.len() - 1);
-                self.elections.len() - 1
+                let elections = &mut self.elections;
+                let i = *self.index.entry(ad.key).or_insert_with(|| {
+                    elections.push(Election::new(ad.key, version));
+                    elections.len() - 1
+                });
+                let found = (i, self.lints.routers_seen(i));
+                self.routers.insert(router, found);
+                found
             }
         };
-        self.lints.advert(no, ts, i, ad, repr);
+        let changed = self.lints.advert(no, ts, i, slot, ad, repr);
         let interval_us = match repr.interval {
             Interval::Seconds(0) | Interval::Centis(0) => 1_000_000,
             other => other.micros(),
@@ -116,7 +128,7 @@ impl Analyzer {
                 self.sink.extend(findings::failover(&t));
             }
         }
-        if ad.key.family == Family::Ipv4 {
+        if changed && ad.key.family == Family::Ipv4 {
             self.arp.vips(&repr.addrs, i);
         }
     }
@@ -166,6 +178,19 @@ pub fn analyze_files(paths: &[std::path::PathBuf]) -> anyhow::Result<Report> {
     let mut a = Analyzer::new();
     crate::capture::readahead::for_each_frame(paths, &|s: &mut Sighting, f| s.read(f), &mut |s| a.apply(s))?;
     Ok(a.finish())
+}
+
+/// A router of a virtual router as two integers, which hash in three
+/// multiplications where the structs take a dozen steps: the lookup is
+/// made for every advert.
+fn router_key(key: &VrKey, src: IpAddr) -> (u64, u128) {
+    let vr = u64::from(key.interface) << 32 | u64::from(key.vlan) << 16 | (key.family as u64) << 8 | u64::from(key.vrid);
+    // The family is in `vr`: an IPv4 and an IPv6 source never meet.
+    let ip = match src {
+        IpAddr::V4(a) => u128::from(a.to_bits()),
+        IpAddr::V6(a) => a.to_bits(),
+    };
+    (vr, ip)
 }
 
 /// Within one instant, a master event comes before the split brain it starts.

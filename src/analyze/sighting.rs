@@ -7,6 +7,7 @@
 //! another. A `Sighting` is reused from frame to frame, so reading one
 //! allocates nothing.
 
+use super::conformance::Faults;
 use super::lvs;
 use super::report::VrKey;
 use super::{Micros, MAX_TS};
@@ -57,12 +58,12 @@ pub struct Advert {
     pub carried_len: usize,
     pub addr_count: u8,
     pub reserved: u8,
+    pub faults: Faults,
 }
 
 impl Sighting {
-    /// Reads `frame` into `self`. Each branch writes `self.what` once,
-    /// from values already computed, so it is filled in place rather than
-    /// built elsewhere and moved.
+    /// Reads `frame` into `self`. Each branch writes `self.what` itself
+    /// rather than returning a `What` to be moved into place.
     pub fn read(&mut self, frame: &FrameRef) {
         self.ts = frame.ts.as_micros().clamp(-MAX_TS, MAX_TS);
         let d = decode(frame.linktype, frame.data);
@@ -99,7 +100,7 @@ impl Sighting {
         let variant = p.verify_checksum(ip.src, ip.dst);
         let checksum = p.checksum();
         let expected_checksum = if variant.is_none() { p.expected_checksum(ip.src, ip.dst) } else { checksum };
-        self.what = What::Advert(Advert {
+        let mut advert = Advert {
             key: VrKey { interface, vlan, family: ip.family, vrid: self.repr.vrid },
             src: ip.src,
             ttl: ip.ttl,
@@ -111,6 +112,9 @@ impl Sighting {
             carried_len: ip.payload.len(),
             addr_count: p.addr_count(),
             reserved: p.reserved(),
-        });
+            faults: Faults::default(),
+        };
+        advert.faults = Faults::of(&advert, &self.repr);
+        self.what = What::Advert(advert);
     }
 }
