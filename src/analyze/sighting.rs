@@ -62,47 +62,52 @@ pub struct Advert {
 }
 
 impl Sighting {
-    /// Reads `frame` into `self`.
+    /// Reads `frame` into `self`. Each branch writes `self.what` itself
+    /// rather than returning a `What` to be moved into place.
     pub fn read(&mut self, frame: &FrameRef) {
         self.ts = frame.ts.as_micros().clamp(-MAX_TS, MAX_TS);
         let d = decode(frame.linktype, frame.data);
-        self.what = if let Some((ip, bytes)) = d.vrrp() {
+        if let Some((ip, bytes)) = d.vrrp() {
             let mac = d.macs().map_or([0; 6], |(src, _)| src);
-            self.vrrp(frame.interface, d.vlan().unwrap_or(0), mac, ip, bytes)
+            self.vrrp(frame.interface, d.vlan().unwrap_or(0), mac, ip, bytes);
         } else if let Some(bytes) = d.arp() {
-            match arp::Packet::new_checked(bytes).ok().and_then(|p| p.ether_ipv4()) {
+            self.what = match arp::Packet::new_checked(bytes).ok().and_then(|p| p.ether_ipv4()) {
                 Some(a) => What::Arp { arp: a, eth_src: d.macs().map_or(a.sha, |(s, _)| s) },
                 None => What::Other,
-            }
+            };
         } else if let Some(p) = lvs::Packet::read(&d) {
-            What::Ip(p)
+            self.what = What::Ip(p);
         } else {
-            What::Other
-        };
+            self.what = What::Other;
+        }
     }
 
-    fn vrrp(&mut self, interface: u32, vlan: u16, mac: [u8; 6], ip: &Ip, bytes: &[u8]) -> What {
+    fn vrrp(&mut self, interface: u32, vlan: u16, mac: [u8; 6], ip: &Ip, bytes: &[u8]) {
         let Ok(p) = vrrp::Packet::new_checked(bytes) else {
-            return What::Truncated { src: ip.src };
+            self.what = What::Truncated { src: ip.src };
+            return;
         };
         if self.repr.parse_into(&p, ip.family).is_err() || self.repr.msg_type != 1 {
-            return What::Malformed {
+            self.what = What::Malformed {
                 src: ip.src,
                 version: p.version(),
                 msg_type: p.msg_type(),
                 vrid: p.vrid(),
                 addr_count: p.addr_count(),
             };
+            return;
         }
         let variant = p.verify_checksum(ip.src, ip.dst);
+        let checksum = p.checksum();
+        let expected_checksum = if variant.is_none() { p.expected_checksum(ip.src, ip.dst) } else { checksum };
         let mut advert = Advert {
             key: VrKey { interface, vlan, family: ip.family, vrid: self.repr.vrid },
             src: ip.src,
             ttl: ip.ttl,
             mac,
             variant,
-            checksum: p.checksum(),
-            expected_checksum: if variant.is_none() { p.expected_checksum(ip.src, ip.dst) } else { p.checksum() },
+            checksum,
+            expected_checksum,
             claimed_len: p.claimed_len(ip.family),
             carried_len: ip.payload.len(),
             addr_count: p.addr_count(),
@@ -110,6 +115,6 @@ impl Sighting {
             faults: Faults::default(),
         };
         advert.faults = Faults::of(&advert, &self.repr);
-        What::Advert(advert)
+        self.what = What::Advert(advert);
     }
 }

@@ -58,7 +58,9 @@ fn io_error(name: &str, pos: u64, e: io::Error) -> anyhow::Error {
 /// while it is read, the risk ripgrep also takes for single files.
 pub(crate) enum Bytes {
     Buffered(BufReader<File>),
-    Mapped { map: io::Cursor<memmap2::Mmap>, released: usize },
+    /// The whole file, the offset of the next unread byte, and how far
+    /// the pages before it have been released.
+    Mapped { map: memmap2::Mmap, at: usize, released: usize },
 }
 
 /// Pages read are released from the mapping in steps of this many bytes,
@@ -73,7 +75,7 @@ impl Bytes {
         match regular.then(|| unsafe { memmap2::Mmap::map(&file) }) {
             Some(Ok(map)) => {
                 let _ = map.advise(memmap2::Advice::Sequential);
-                Bytes::Mapped { map: io::Cursor::new(map), released: 0 }
+                Bytes::Mapped { map, at: 0, released: 0 }
             }
             _ => Bytes::Buffered(BufReader::with_capacity(READ_BUFFER, file)),
         }
@@ -84,9 +86,9 @@ impl Read for Bytes {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = match self {
             Bytes::Buffered(r) => return r.read(buf),
-            Bytes::Mapped { map, .. } => map.read(buf)?,
+            Bytes::Mapped { map, at, .. } => (&map[*at..]).read(buf)?,
         };
-        self.consume(0);
+        self.consume(n);
         Ok(n)
     }
 }
@@ -95,24 +97,25 @@ impl BufRead for Bytes {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         match self {
             Bytes::Buffered(r) => r.fill_buf(),
-            Bytes::Mapped { map, .. } => map.fill_buf(),
+            Bytes::Mapped { map, at, .. } => Ok(&map[*at..]),
         }
     }
 
+    /// Called for every record: kept to an addition and a comparison.
+    #[inline]
     fn consume(&mut self, n: usize) {
         match self {
             Bytes::Buffered(r) => r.consume(n),
-            Bytes::Mapped { map, released } => {
-                map.consume(n);
-                let at = map.position() as usize;
-                if at - *released >= RELEASE_STEP {
+            Bytes::Mapped { map, at, released } => {
+                *at = (*at + n).min(map.len());
+                if *at - *released >= RELEASE_STEP {
                     // SAFETY: DONTNEED on a read-only file mapping only drops
                     // this process's references: the bytes are still the
                     // file's (from the page cache) if touched again.
                     let _ = unsafe {
-                        map.get_ref().unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, *released, at - *released)
+                        map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, *released, *at - *released)
                     };
-                    *released = at;
+                    *released = *at;
                 }
             }
         }
@@ -141,7 +144,6 @@ impl Input {
         FormatError { path: self.name.clone(), offset, what: what.into() }.into()
     }
 
-
     /// Reads until `buf` is full or the file ends; returns how many bytes came.
     pub fn fill(&mut self, buf: &mut [u8]) -> anyhow::Result<usize> {
         // The common case: everything is already in the buffer.
@@ -165,25 +167,17 @@ impl Input {
         Ok(got)
     }
 
-    /// The next `n` bytes when they are already buffered (consumed by
-    /// [`Input::consume`]): lets a reader parse a record in place.
-    pub fn peek(&mut self, n: usize) -> anyhow::Result<Option<&[u8]>> {
-        let avail = self.r.fill_buf().map_err(|e| io_error(&self.name, self.pos, e))?;
-        Ok(avail.get(..n))
-    }
-
-    /// What is buffered now, without reading: after [`Input::peek`] said
-    /// enough is, the same bytes, borrowed from `self` alone.
+    /// What is buffered now, without reading (the rest of a mapped file):
+    /// lets a reader parse a record in place, then [`Input::consume`] it.
+    #[inline]
     pub fn buffered(&self) -> &[u8] {
         match &self.r {
             Bytes::Buffered(r) => r.buffer(),
-            Bytes::Mapped { map, .. } => {
-                let all: &[u8] = map.get_ref();
-                &all[(map.position() as usize).min(all.len())..]
-            }
+            Bytes::Mapped { map, at, .. } => &map[*at..],
         }
     }
 
+    #[inline]
     pub fn consume(&mut self, n: usize) {
         self.r.consume(n);
         self.pos += n as u64;

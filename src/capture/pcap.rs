@@ -19,6 +19,9 @@ pub struct PcapReader {
     input: Input,
     big_endian: bool,
     nanos: bool,
+    /// Timestamp fractions per second, and nanoseconds per fraction.
+    per_sec: u32,
+    scale: u32,
     /// Extra bytes after each record header (modified format).
     extra: usize,
     linktype: LinkType,
@@ -28,6 +31,9 @@ pub struct PcapReader {
     lengths: Lengths,
     /// Bytes of the record last lent by [`Source::next_ref`], still buffered.
     lent: usize,
+    /// Whether records can be parsed in place: no extra header bytes,
+    /// lengths where format 2.4 puts them.
+    plain: bool,
 }
 
 /// Where old writers put the captured and original lengths (libpcap's
@@ -74,15 +80,21 @@ impl PcapReader {
             0 => MAX_CAPLEN,
             n => n.min(MAX_CAPLEN),
         };
+        let nanos = m == MAGIC_NANOS;
+        let (per_sec, scale) = if nanos { (1_000_000_000, 1) } else { (1_000_000, 1000) };
+        let extra = if m == MAGIC_MODIFIED { 8 } else { 0 };
         Ok(PcapReader {
             input,
             big_endian,
-            nanos: m == MAGIC_NANOS,
-            extra: if m == MAGIC_MODIFIED { 8 } else { 0 },
+            nanos,
+            per_sec,
+            scale,
+            extra,
             linktype,
             snaplen,
             lengths,
             lent: 0,
+            plain: extra == 0 && lengths == Lengths::Normal,
         })
     }
 }
@@ -104,28 +116,40 @@ pub(crate) fn read_u16(b: &[u8], big_endian: bool) -> u16 {
     }
 }
 
+/// The four fields of a record header (seconds, fraction, captured and
+/// original length): read as little-endian, swapped once when the file is
+/// big-endian.
+fn record_header(h: &[u8; RECORD_HEADER_LEN], big_endian: bool) -> [u32; 4] {
+    let field = |i: usize| u32::from_le_bytes([h[4 * i], h[4 * i + 1], h[4 * i + 2], h[4 * i + 3]]);
+    let f = [field(0), field(1), field(2), field(3)];
+    if big_endian {
+        f.map(u32::swap_bytes)
+    } else {
+        f
+    }
+}
+
 impl PcapReader {
     /// The common case, parsed in place: a plain record, within the snap
-    /// length, whose header and data are already buffered. Returns its
-    /// timestamp, original length and length with the header, and leaves it
-    /// in the buffer; `None` (having read nothing) otherwise. Reads nothing
-    /// from the file either: what is not buffered takes the general path.
+    /// length, whose header and data are already buffered (always, in a
+    /// mapped file). Returns its timestamp, original length and length with
+    /// the header, and leaves it in the buffer; `None` (having read nothing)
+    /// otherwise. Reads nothing from the file either: what is not buffered
+    /// takes the general path.
+    #[inline]
     fn buffered_record(&mut self) -> Option<(Timestamp, u32, usize)> {
         self.input.consume(std::mem::take(&mut self.lent));
-        if self.extra != 0 || self.lengths != Lengths::Normal {
+        if !self.plain {
             return None;
         }
-        let (be, nanos) = (self.big_endian, self.nanos);
         let b = self.input.buffered();
-        let h: &[u8; RECORD_HEADER_LEN] = b.get(..RECORD_HEADER_LEN)?.try_into().ok()?;
-        let caplen = read_u32(&h[8..12], be);
+        let [secs, frac, caplen, orig_len] = record_header(b.get(..RECORD_HEADER_LEN)?.try_into().ok()?, self.big_endian);
         let total = RECORD_HEADER_LEN + caplen as usize;
-        if caplen > self.snaplen || b.len() < total {
+        if caplen > self.snaplen || b.len() < total || frac >= self.per_sec {
             return None;
         }
-        let (secs, frac, orig_len) = (read_u32(&h[0..4], be) as i32, read_u32(&h[4..8], be), read_u32(&h[12..16], be));
-        let (per_sec, scale) = if nanos { (1_000_000_000, 1) } else { (1_000_000, 1000) };
-        (frac < per_sec).then(|| (Timestamp::new(i64::from(secs), frac * scale), orig_len, total))
+        // libpcap reads the seconds as a signed 32-bit value.
+        Some((Timestamp::new(i64::from(secs as i32), frac * self.scale), orig_len, total))
     }
 }
 
@@ -161,11 +185,8 @@ impl Source for PcapReader {
         if n < hlen {
             return Err(self.input.error(offset, format!("truncated record header ({n} of {hlen} bytes)")));
         }
-        let be = self.big_endian;
-        // libpcap reads the seconds as a signed 32-bit value.
-        let secs = i64::from(read_u32(&h[0..4], be) as i32);
-        let frac = read_u32(&h[4..8], be);
-        let (mut caplen, mut orig_len) = (read_u32(&h[8..12], be), read_u32(&h[12..16], be));
+        let [secs, frac, mut caplen, mut orig_len] = record_header(&h[..RECORD_HEADER_LEN].try_into()?, self.big_endian);
+        let secs = i64::from(secs as i32);
         if self.lengths == Lengths::Swapped || self.lengths == Lengths::MaybeSwapped && caplen > orig_len {
             std::mem::swap(&mut caplen, &mut orig_len);
         }
@@ -185,7 +206,7 @@ impl Source for PcapReader {
                 .input
                 .error(offset, format!("truncated record (header says {caplen} bytes, {got} remain)")));
         }
-        let (per_sec, scale) = if self.nanos { (1_000_000_000, 1) } else { (1_000_000, 1000) };
+        let (per_sec, scale) = (self.per_sec, self.scale);
         frame.ts = if frac < per_sec {
             Timestamp::new(secs, frac * scale)
         } else {

@@ -13,8 +13,10 @@ use std::path::PathBuf;
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 
 /// Frames per batch: enough that the threads rarely wait for each other,
-/// since each wait costs a wake-up of a few microseconds.
-const BATCH: usize = 8192;
+/// since each wait costs a wake-up of a few microseconds (a batch takes a
+/// few hundred), and few enough that the buffers each slot grows on first
+/// use (an advert's addresses) stay a small, fixed cost.
+const BATCH: usize = 2048;
 /// Batches in flight: one being read, one being consumed, spares to absorb
 /// uneven work.
 const IN_FLIGHT: usize = 4;

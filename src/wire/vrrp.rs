@@ -246,7 +246,9 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// Checks the checksum as the sender might have computed it over this
     /// buffer (which must be exactly the VRRP message: the IP payload).
-    /// Returns which variant matched, if any.
+    /// Returns which variant matched, if any. Inlined: the analyzer checks
+    /// every advert, and the addresses then need not be put in memory.
+    #[inline(always)]
     pub fn verify_checksum(&self, src: IpAddr, dst: IpAddr) -> Option<ChecksumVariant> {
         let body = self.body_sum();
         let len = self.b().len() as u32;
