@@ -7,44 +7,95 @@
 //! values cross threads, in batches: the frames themselves are borrowed
 //! from the file and never copied. Batches circulate, so nothing is
 //! allocated per frame and memory stays bounded by the batches in flight.
+//!
+//! Which thread has more to do depends on the capture, so the work is
+//! balanced as it goes: when the consuming thread has nothing queued, the
+//! reading thread sends it the next batch's frames themselves, copied, and
+//! it prepares them on its own time.
 
-use super::{file, Frame, FrameRef};
+use super::{file, Frame, FrameRef, LinkType, Timestamp};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 
 /// Frames per batch: enough that the threads rarely wait for each other,
 /// since each wait costs a wake-up of a few microseconds (a batch takes a
-/// few hundred), and few enough that the buffers each slot grows on first
-/// use (an advert's addresses) stay a small, fixed cost.
+/// few hundred), and few enough that a batch stays in the cores' caches.
 const BATCH: usize = 2048;
+/// A batch of copied frames is also closed once it holds this many bytes.
+const BATCH_BYTES: usize = 1 << 20;
 /// Batches in flight: one being read, one being consumed, spares to absorb
 /// uneven work.
 const IN_FLIGHT: usize = 4;
+/// The consuming thread is about to run dry when no more than this many
+/// batches wait for it: the next batch goes to it unprepared.
+const STARVED: usize = 1;
 
+#[derive(Default)]
 struct Batch<T> {
+    /// What `prepare` made of each frame, on the reading thread,
     items: Vec<T>,
     len: usize,
+    /// or the frames themselves, for the consuming thread to prepare.
+    copies: Copies,
+}
+
+/// Frames copied end to end, each with its header and where it ends.
+#[derive(Default)]
+struct Copies {
+    bytes: Vec<u8>,
+    frames: Vec<(Timestamp, u32, LinkType, u32, usize)>,
+}
+
+impl Copies {
+    fn push(&mut self, f: &FrameRef) {
+        self.bytes.extend_from_slice(f.data);
+        self.frames.push((f.ts, f.orig_len, f.linktype, f.interface, self.bytes.len()));
+    }
+
+    fn each(&self, mut f: impl FnMut(&FrameRef)) {
+        let mut start = 0;
+        for &(ts, orig_len, linktype, interface, end) in &self.frames {
+            f(&FrameRef { ts, orig_len, linktype, interface, data: &self.bytes[start..end] });
+            start = end;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.frames.clear();
+        self.bytes.clear();
+        // A batch of jumbo frames does not keep its memory.
+        self.bytes.shrink_to(2 * BATCH_BYTES);
+    }
 }
 
 /// Calls `each` on what `prepare` made of every frame of `paths`, in
-/// order; the files are read and `prepare` runs on a second thread.
-/// Frames read before an error (a broken record, a missing second file)
-/// are all consumed before the error is returned.
+/// order; the files are read, and `prepare` runs mostly, on a second
+/// thread. Frames read before an error (a broken record, a missing second
+/// file) are all consumed before the error is returned.
 pub fn for_each_frame<T: Default + Send>(
     paths: &[PathBuf],
     prepare: &(dyn Fn(&mut T, &FrameRef) + Sync),
     each: &mut dyn FnMut(&T),
 ) -> anyhow::Result<()> {
+    let waiting = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         let (full_tx, full_rx) = sync_channel::<Batch<T>>(IN_FLIGHT);
         let (spare_tx, spare_rx) = channel::<Batch<T>>();
         for _ in 0..IN_FLIGHT {
             // The receiver is alive: it is ours, below.
-            let _ = spare_tx.send(Batch { items: Vec::new(), len: 0 });
+            let _ = spare_tx.send(Batch::default());
         }
-        let reader = scope.spawn(move || read(paths, prepare, &full_tx, &spare_rx));
+        let queue = Queue { full: full_tx, spare: spare_rx, waiting: &waiting };
+        let reader = scope.spawn(move || read(paths, prepare, &queue));
+        let mut mine = T::default();
         for batch in &full_rx {
+            waiting.fetch_sub(1, Ordering::Relaxed);
             batch.items[..batch.len].iter().for_each(&mut *each);
+            batch.copies.each(|f| {
+                prepare(&mut mine, f);
+                each(&mine);
+            });
             // Fails only once the reader is done; its last batches are still queued.
             let _ = spare_tx.send(batch);
         }
@@ -52,15 +103,40 @@ pub fn for_each_frame<T: Default + Send>(
     })
 }
 
+/// The reading thread's ends of the hand-off.
+struct Queue<'a, T> {
+    full: SyncSender<Batch<T>>,
+    spare: Receiver<Batch<T>>,
+    /// Batches sent and not yet taken.
+    waiting: &'a AtomicUsize,
+}
+
+impl<T> Queue<'_, T> {
+    /// Sends `batch` on and returns an empty one, or `None` once the
+    /// consumer stopped.
+    fn pass(&self, batch: Batch<T>) -> Option<Batch<T>> {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        self.full.send(batch).ok()?;
+        let mut next = self.spare.recv().ok()?;
+        next.len = 0;
+        next.copies.clear();
+        Some(next)
+    }
+
+    fn starved(&self) -> bool {
+        self.waiting.load(Ordering::Relaxed) <= STARVED
+    }
+}
+
 /// Fills spare batches from the files and sends them on, a partial batch
 /// first when reading fails.
 fn read<T: Default>(
     paths: &[PathBuf],
     prepare: &(dyn Fn(&mut T, &FrameRef) + Sync),
-    full: &SyncSender<Batch<T>>,
-    spare: &Receiver<Batch<T>>,
+    queue: &Queue<T>,
 ) -> anyhow::Result<()> {
-    let Ok(mut batch) = spare.recv() else { return Ok(()) };
+    let Ok(mut batch) = queue.spare.recv() else { return Ok(()) };
+    let mut copy = queue.starved();
     // Holds the frames a source cannot lend (pipes, unusual records).
     let mut scratch = Frame::default();
     let mut result = Ok(());
@@ -81,24 +157,25 @@ fn read<T: Default>(
                     break 'files;
                 }
             };
-            if batch.len == batch.items.len() {
-                batch.items.push(T::default());
-            }
-            prepare(&mut batch.items[batch.len], &frame);
-            batch.len += 1;
-            if batch.len == BATCH {
-                if full.send(batch).is_err() {
-                    // The consumer stopped; nothing more is wanted.
-                    return Ok(());
+            if copy {
+                batch.copies.push(&frame);
+            } else {
+                if batch.len == batch.items.len() {
+                    batch.items.push(T::default());
                 }
-                let Ok(next) = spare.recv() else { return Ok(()) };
+                prepare(&mut batch.items[batch.len], &frame);
+                batch.len += 1;
+            }
+            if batch.len + batch.copies.frames.len() == BATCH || batch.copies.bytes.len() >= BATCH_BYTES {
+                let Some(next) = queue.pass(batch) else { return Ok(()) };
                 batch = next;
-                batch.len = 0;
+                copy = queue.starved();
             }
         }
     }
-    if batch.len > 0 {
-        let _ = full.send(batch);
+    if batch.len + batch.copies.frames.len() > 0 {
+        queue.waiting.fetch_add(1, Ordering::Relaxed);
+        let _ = queue.full.send(batch);
     }
     result
 }
