@@ -47,7 +47,7 @@ fn bench(c: &mut Criterion) {
             a.finish()
         })
     });
-    g.bench_function("from file", |b| b.iter(|| vrrplab::analyze::analyze_files(std::slice::from_ref(&path)).unwrap()));
+    g.bench_function("from file", |b| b.iter(|| vrrplab::analyze::analyze_files(std::slice::from_ref(&path), Analyzer::without_timeline()).unwrap()));
     g.finish();
 }
 

@@ -5,7 +5,7 @@
 use assert_cmd::Command;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use vrrplab::analyze::analyze_files;
+use vrrplab::analyze::{analyze_files, Analyzer};
 use vrrplab::analyze::report::{Cause, Report, TimelineEvent};
 use vrrplab::capture::{file, Frame};
 use vrrplab::wire::decode::decode;
@@ -16,7 +16,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn report(name: &str) -> Report {
-    analyze_files(&[fixture(name)]).unwrap_or_else(|e| panic!("{name}: {e:#}"))
+    analyze_files(&[fixture(name)], Analyzer::new()).unwrap_or_else(|e| panic!("{name}: {e:#}"))
 }
 
 fn masters(r: &Report) -> Vec<(String, Cause)> {

@@ -5,7 +5,7 @@
 //! takeover within 20 ms of the real one.
 
 use std::path::{Path, PathBuf};
-use vrrplab::analyze::analyze_files;
+use vrrplab::analyze::{analyze_files, Analyzer};
 use vrrplab::analyze::report::{Cause, Report, TimelineEvent};
 
 const TOLERANCE_S: f64 = 0.020;
@@ -41,12 +41,12 @@ fn simulate(case: &str) -> Report {
         .unwrap();
     assert!(status.status.success(), "{case}: {}", String::from_utf8_lossy(&status.stderr));
     assert!(!scenario.nodes.is_empty());
-    analyze_files(&[pcap]).unwrap()
+    analyze_files(&[pcap], Analyzer::new()).unwrap()
 }
 
 fn compare(case: &str) {
     let (sim, sim_split) = story(&simulate(case));
-    let (real, real_split) = story(&analyze_files(&[real(&format!("{case}.pcap"))]).unwrap());
+    let (real, real_split) = story(&analyze_files(&[real(&format!("{case}.pcap"))], Analyzer::new()).unwrap());
     let routers = |v: &[(String, Cause, Option<f64>)]| v.iter().map(|(r, c, _)| (r.clone(), *c)).collect::<Vec<_>>();
     assert_eq!(routers(&sim), routers(&real), "{case}: masters differ\n sim:  {sim:?}\n real: {real:?}");
     assert_eq!(sim_split, real_split, "{case}: split brain in one and not the other");

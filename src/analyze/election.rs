@@ -160,6 +160,9 @@ pub struct Election {
     /// (hearer, speaker): the master answered at once when the speaker
     /// started below it, as keepalived does when it hears a lower advert.
     reactions: BTreeSet<(IpAddr, IpAddr)>,
+    /// Whether to keep `timeline`: a capture's takeovers can be many, and
+    /// not every caller prints them.
+    keep_timeline: bool,
     pub timeline: Vec<TimelineEvent>,
     /// Takeovers since the caller last drained them (failover checks).
     pub fresh: Vec<Takeover>,
@@ -171,8 +174,9 @@ pub struct Election {
 }
 
 impl Election {
-    pub fn new(key: VrKey, version: u8) -> Election {
+    pub fn new(key: VrKey, version: u8, keep_timeline: bool) -> Election {
         Election {
+            keep_timeline,
             key,
             version,
             active: Vec::new(),
@@ -399,7 +403,7 @@ impl Election {
     }
 
     fn emit(&mut self, t: Takeover) {
-        self.timeline.push(TimelineEvent::Master {
+        self.record(TimelineEvent::Master {
             ts: super::secs(t.ts),
             key: self.key_fields(),
             router: t.router,
@@ -416,6 +420,12 @@ impl Election {
 
     /// Emits the takeovers that waited for a contest to resolve: the
     /// router is alone now, or in a split brain.
+    fn record(&mut self, e: TimelineEvent) {
+        if self.keep_timeline {
+            self.timeline.push(e);
+        }
+    }
+
     fn resolve_pending(&mut self, all: bool) {
         if !(all || self.active.len() == 1) || self.active.iter().all(|a| a.pending.is_none()) {
             return;
@@ -451,7 +461,7 @@ impl Election {
                 routers.sort();
                 let first = self.active.iter().find(|a| a.since == newest);
                 let frame = first.map_or(ad.frame, |a| a.since_frame);
-                self.timeline.push(TimelineEvent::SplitBrainStart {
+                self.record(TimelineEvent::SplitBrainStart {
                     ts: super::secs(newest),
                     key: self.key_fields(),
                     routers: routers.clone(),
@@ -482,7 +492,7 @@ impl Election {
         } else if let Some(split) = self.split.take() {
             let winner = self.active.first().map(|a| a.router);
             let (until, frame) = self.split_end();
-            self.timeline.push(TimelineEvent::SplitBrainEnd {
+            self.record(TimelineEvent::SplitBrainEnd {
                 ts: super::secs(until),
                 key: self.key_fields(),
                 winner,

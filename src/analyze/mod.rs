@@ -57,11 +57,21 @@ pub struct Analyzer {
     sink: report::Sink,
     /// Reused by every frame [`Analyzer::feed`] reads.
     sighting: Sighting,
+    /// Leave the timeline out of the report.
+    without_timeline: bool,
 }
 
 impl Analyzer {
     pub fn new() -> Analyzer {
         Analyzer::default()
+    }
+
+    /// An analyzer whose report has no timeline, for callers that only
+    /// want the findings: its events take memory in proportion to the
+    /// takeovers, and filling that memory costs a good part of a run on a
+    /// capture with many.
+    pub fn without_timeline() -> Analyzer {
+        Analyzer { without_timeline: true, ..Analyzer::default() }
     }
 
     pub fn feed(&mut self, frame: &Frame) {
@@ -100,7 +110,7 @@ impl Analyzer {
             None => {
                 let elections = &mut self.elections;
                 let i = *self.index.entry(ad.key).or_insert_with(|| {
-                    elections.push(Election::new(ad.key, version));
+                    elections.push(Election::new(ad.key, version, !self.without_timeline));
                     elections.len() - 1
                 });
                 let found = (i, self.lints.routers_seen(i));
@@ -143,11 +153,14 @@ impl Analyzer {
                 }
             }
         }
-        let mut timeline: Vec<_> = self
-            .elections
-            .iter_mut()
-            .flat_map(|e| std::mem::take(&mut e.timeline))
-            .collect();
+        // Into the longest of the elections' timelines, which most often
+        // holds nearly all the events: one large vector, not two.
+        let mut parts: Vec<Vec<_>> = self.elections.iter_mut().map(|e| std::mem::take(&mut e.timeline)).collect();
+        let longest = (0..parts.len()).max_by_key(|&i| parts[i].len());
+        let mut timeline = longest.map(|i| std::mem::take(&mut parts[i])).unwrap_or_default();
+        for part in parts {
+            timeline.extend(part);
+        }
         timeline.sort_by(|a, b| a.ts().total_cmp(&b.ts()).then(order(a).cmp(&order(b))));
         let mut sink = std::mem::take(&mut self.sink);
         sink.extend(findings::split_brains(&self.elections, &self.lints));
@@ -173,9 +186,9 @@ impl Analyzer {
     }
 }
 
-/// Analyses capture files in order, frames numbered across them.
-pub fn analyze_files(paths: &[std::path::PathBuf]) -> anyhow::Result<Report> {
-    let mut a = Analyzer::new();
+/// Analyses capture files in order, frames numbered across them, with `a`
+/// (a new [`Analyzer`], with or without the timeline).
+pub fn analyze_files(paths: &[std::path::PathBuf], mut a: Analyzer) -> anyhow::Result<Report> {
     crate::capture::readahead::for_each_frame(paths, &|s: &mut Sighting, f| s.read(f), &mut |s| a.apply(s))?;
     Ok(a.finish())
 }

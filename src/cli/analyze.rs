@@ -2,7 +2,7 @@
 
 use super::Status;
 use crate::analyze::report::Severity;
-use crate::analyze::{analyze_files, text};
+use crate::analyze::{analyze_files, text, Analyzer};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -25,7 +25,7 @@ pub enum FailOn {
 }
 
 pub fn run(args: Args) -> anyhow::Result<Status> {
-    let report = analyze_files(&args.files)?;
+    let report = analyze_files(&args.files, Analyzer::without_timeline())?;
     super::write_report(args.json, &report.findings, |out| text::findings(&report, out))?;
     let threshold = match args.fail_on {
         None => return Ok(Status::Ok),

@@ -1,7 +1,7 @@
 //! `vrrplab check`: expectations on captures, for CI.
 
 use super::Status;
-use crate::analyze::analyze_files;
+use crate::analyze::{analyze_files, Analyzer};
 use crate::check::{self, junit, output, Expectation};
 use anyhow::Context;
 use std::fs::File;
@@ -38,7 +38,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         .map(|f| f.display().to_string())
         .collect::<Vec<_>>()
         .join(" ");
-    let report = match analyze_files(&args.files) {
+    let report = match analyze_files(&args.files, Analyzer::new()) {
         Ok(report) => report,
         Err(e) => {
             // The CI test view says why nothing was checked; the exit code is still 2.

@@ -1,7 +1,7 @@
 //! `vrrplab timeline`: who was master when, and why, per virtual router.
 
 use super::Status;
-use crate::analyze::{analyze_files, text};
+use crate::analyze::{analyze_files, text, Analyzer};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -15,7 +15,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<Status> {
-    let report = analyze_files(&args.files)?;
+    let report = analyze_files(&args.files, Analyzer::new())?;
     super::write_report(args.json, &report.timeline, |out| text::timeline(&report, out))?;
     Ok(Status::Ok)
 }

@@ -328,7 +328,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("run.pcap");
         std::fs::write(&path, pcap).unwrap();
-        let report = crate::analyze::analyze_files(&[path]).unwrap();
+        let report = crate::analyze::analyze_files(&[path], crate::analyze::Analyzer::new()).unwrap();
         let split: Vec<_> = report
             .timeline
             .iter()
