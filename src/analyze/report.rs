@@ -47,13 +47,13 @@ impl Cause {
     }
 }
 
-/// One line of `timeline --json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
+/// One line of `timeline --json`: `event` (the variant's name in
+/// snake case), `ts`, the key's fields, then the variant's (see its
+/// `Serialize`).
+#[derive(Debug, Clone, PartialEq)]
 pub enum TimelineEvent {
     Master {
         ts: f64,
-        #[serde(flatten)]
         key: KeyFields,
         router: IpAddr,
         mac: Mac,
@@ -68,14 +68,12 @@ pub enum TimelineEvent {
     },
     SplitBrainStart {
         ts: f64,
-        #[serde(flatten)]
         key: KeyFields,
         routers: Vec<IpAddr>,
         frame: FrameNo,
     },
     SplitBrainEnd {
         ts: f64,
-        #[serde(flatten)]
         key: KeyFields,
         winner: Option<IpAddr>,
         frame: FrameNo,
@@ -112,6 +110,49 @@ pub struct KeyFields {
     pub version: u8,
     pub vlan: u16,
     pub interface: u32,
+}
+
+/// Written out by hand, as serde's derive would with an internal `event`
+/// tag and the key flattened, because that derive buffers every event into
+/// a map first: most of what `timeline --json` spent.
+impl Serialize for TimelineEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let (event, fields) = match self {
+            TimelineEvent::Master { .. } => ("master", 9),
+            TimelineEvent::SplitBrainStart { .. } => ("split_brain_start", 4),
+            TimelineEvent::SplitBrainEnd { .. } => ("split_brain_end", 4),
+        };
+        let mut m = s.serialize_struct("TimelineEvent", fields + 5)?;
+        m.serialize_field("event", event)?;
+        m.serialize_field("ts", &self.ts())?;
+        let k = self.key();
+        m.serialize_field("vrid", &k.vrid)?;
+        m.serialize_field("family", &k.family)?;
+        m.serialize_field("version", &k.version)?;
+        m.serialize_field("vlan", &k.vlan)?;
+        m.serialize_field("interface", &k.interface)?;
+        match self {
+            TimelineEvent::Master { router, mac, prio, cause, takeover_s, previous, frame, .. } => {
+                m.serialize_field("router", router)?;
+                m.serialize_field("mac", mac)?;
+                m.serialize_field("prio", prio)?;
+                m.serialize_field("cause", cause)?;
+                m.serialize_field("takeover_s", takeover_s)?;
+                m.serialize_field("previous", previous)?;
+                m.serialize_field("frame", frame)?;
+            }
+            TimelineEvent::SplitBrainStart { routers, frame, .. } => {
+                m.serialize_field("routers", routers)?;
+                m.serialize_field("frame", frame)?;
+            }
+            TimelineEvent::SplitBrainEnd { winner, frame, .. } => {
+                m.serialize_field("winner", winner)?;
+                m.serialize_field("frame", frame)?;
+            }
+        }
+        m.end()
+    }
 }
 
 impl TimelineEvent {
