@@ -63,7 +63,7 @@ impl ArpTracker {
         }
     }
 
-    pub fn expect_garps(&mut self, t: &Takeover, addrs: &[IpAddr]) {
+    pub fn expect_garps(&mut self, t: Takeover, addrs: &[IpAddr]) {
         self.router_macs.insert(t.mac);
         let v4 = addrs.iter().filter_map(|a| match a {
             IpAddr::V4(v) => Some(*v),
@@ -71,7 +71,7 @@ impl ArpTracker {
         });
         let w = match self.spare.pop() {
             Some(mut w) => {
-                w.takeover = t.clone();
+                w.takeover = t;
                 w.vips.clear();
                 w.vips.extend(v4);
                 w.offsets.clear();
@@ -79,7 +79,7 @@ impl ArpTracker {
                 w.wrong.clear();
                 w
             }
-            None => GarpWatch { takeover: t.clone(), vips: v4.collect(), offsets: Vec::new(), frames: Vec::new(), wrong: Vec::new() },
+            None => GarpWatch { takeover: t, vips: v4.collect(), offsets: Vec::new(), frames: Vec::new(), wrong: Vec::new() },
         };
         if w.vips.is_empty() {
             self.spare.push(w);

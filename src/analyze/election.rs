@@ -90,6 +90,15 @@ impl Active {
     }
 }
 
+/// What a router's start needs of the master it starts beside.
+#[derive(Debug, Clone, Copy)]
+struct Live {
+    router: IpAddr,
+    prio: u8,
+    prio_fell_at: Option<(Micros, FrameNo, u8)>,
+    interval_us: u64,
+}
+
 /// How the last master period ended, for the cause of the next one.
 #[derive(Debug, Clone, Copy)]
 struct Ended {
@@ -322,11 +331,13 @@ impl Election {
     }
 
     fn start(&mut self, ad: &Advert) {
-        let live = self
-            .active
-            .iter()
-            .max_by_key(|a| (a.prio, a.router))
-            .cloned();
+        // Copied out, not cloned: an `Active` carries its pending takeover.
+        let live = self.active.iter().max_by_key(|a| (a.prio, a.router)).map(|a| Live {
+            router: a.router,
+            prio: a.prio,
+            prio_fell_at: a.prio_fell_at,
+            interval_us: a.interval_us,
+        });
         let (cause, trigger, previous, master_interval_us) = match (&live, self.ended) {
             (Some(m), _) => {
                 let outranks = ad.prio > m.prio || (ad.prio == m.prio && ad.src > m.router);

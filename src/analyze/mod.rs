@@ -131,7 +131,7 @@ impl Analyzer {
         self.elections[i].advert(&heard);
         // Drained, not taken: the vectors keep their capacity for the next takeover.
         for t in self.elections[i].started.drain(..) {
-            self.arp.expect_garps(&t, &repr.addrs);
+            self.arp.expect_garps(t, &repr.addrs);
         }
         for t in self.elections[i].fresh.drain(..) {
             if t.cause != report::Cause::Initial && self.sink.wants("failover") {
