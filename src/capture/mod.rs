@@ -138,6 +138,20 @@ pub trait Source {
         Ok(self.next_frame(scratch)?.then(|| scratch.view()))
     }
 
+    /// Calls `each` on the next frames, borrowed as [`Source::next_ref`]
+    /// lends them, until it returns false (then `Ok(true)`) or the input
+    /// ends (`Ok(false)`). For readers that look at each frame once: a
+    /// file's records are walked in one loop, not a call and a returned
+    /// frame each.
+    fn each_ref(&mut self, scratch: &mut Frame, each: &mut dyn FnMut(&FrameRef) -> bool) -> anyhow::Result<bool> {
+        loop {
+            let Some(frame) = self.next_ref(scratch)? else { return Ok(false) };
+            if !each(&frame) {
+                return Ok(true);
+            }
+        }
+    }
+
     /// Whether timestamps are finer than microseconds (so `-w` keeps them).
     fn nanosecond_precision(&self) -> bool {
         false

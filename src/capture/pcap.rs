@@ -164,6 +164,23 @@ impl Source for PcapReader {
         Ok(self.next_frame(scratch)?.then(|| scratch.view()))
     }
 
+    fn each_ref(&mut self, scratch: &mut Frame, each: &mut dyn FnMut(&FrameRef) -> bool) -> anyhow::Result<bool> {
+        loop {
+            let more = if let Some((ts, orig_len, total)) = self.buffered_record() {
+                self.lent = total;
+                let data = &self.input.buffered()[RECORD_HEADER_LEN..total];
+                each(&FrameRef { ts, orig_len, linktype: self.linktype, interface: 0, data })
+            } else if self.next_frame(scratch)? {
+                each(&scratch.view())
+            } else {
+                return Ok(false);
+            };
+            if !more {
+                return Ok(true);
+            }
+        }
+    }
+
     fn next_frame(&mut self, frame: &mut Frame) -> anyhow::Result<bool> {
         if let Some((ts, orig_len, total)) = self.buffered_record() {
             frame.data.clear();

@@ -149,27 +149,29 @@ fn read<T: Default>(
             }
         };
         loop {
-            let frame = match source.next_ref(&mut scratch) {
-                Ok(Some(frame)) => frame,
-                Ok(None) => break,
+            let filled = source.each_ref(&mut scratch, &mut |frame| {
+                if copy {
+                    batch.copies.push(frame);
+                } else {
+                    if batch.len == batch.items.len() {
+                        batch.items.push(T::default());
+                    }
+                    prepare(&mut batch.items[batch.len], frame);
+                    batch.len += 1;
+                }
+                batch.len + batch.copies.frames.len() < BATCH && batch.copies.bytes.len() < BATCH_BYTES
+            });
+            match filled {
+                Ok(true) => {
+                    let Some(next) = queue.pass(batch) else { return Ok(()) };
+                    batch = next;
+                    copy = queue.starved();
+                }
+                Ok(false) => break,
                 Err(e) => {
                     result = Err(e);
                     break 'files;
                 }
-            };
-            if copy {
-                batch.copies.push(&frame);
-            } else {
-                if batch.len == batch.items.len() {
-                    batch.items.push(T::default());
-                }
-                prepare(&mut batch.items[batch.len], &frame);
-                batch.len += 1;
-            }
-            if batch.len + batch.copies.frames.len() == BATCH || batch.copies.bytes.len() >= BATCH_BYTES {
-                let Some(next) = queue.pass(batch) else { return Ok(()) };
-                batch = next;
-                copy = queue.starved();
             }
         }
     }
@@ -206,6 +208,29 @@ mod tests {
             got.push(*n)
         });
         (got, r)
+    }
+
+    /// Every frame's header and bytes, as `for_each_frame` hands them out.
+    fn through_readahead(path: &std::path::Path) -> Vec<(Timestamp, u32, u32, Vec<u8>)> {
+        let mut got = Vec::new();
+        let prepare = |t: &mut (Timestamp, u32, u32, Vec<u8>), f: &FrameRef| *t = (f.ts, f.orig_len, f.interface, f.data.to_vec());
+        for_each_frame(&[path.to_path_buf()], &prepare, &mut |t| got.push(t.clone())).unwrap();
+        got
+    }
+
+    #[test]
+    fn frames_are_what_the_readers_read_lent_or_copied() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        for name in ["two-interfaces.pcapng", "vlan-qinq.pcap", "big-endian.pcap", "nanoseconds.pcap"] {
+            let path = root.join(name);
+            let mut src = file::open(&path).unwrap();
+            let (mut f, mut want) = (Frame::default(), Vec::new());
+            while src.next_frame(&mut f).unwrap() {
+                want.push((f.ts, f.orig_len, f.interface, f.data.clone()));
+            }
+            assert!(!want.is_empty(), "{name}");
+            assert_eq!(through_readahead(&path), want, "{name}");
+        }
     }
 
     #[test]
