@@ -10,13 +10,12 @@ use std::io::{self, Write};
 /// Items per piece: enough that a round's threads outweigh their start-up.
 const PIECE: usize = 4096;
 
+/// Appends the rendering of a piece of the items to a buffer.
+pub type Render<'a, T> = dyn Fn(&[T], &mut Vec<u8>) -> io::Result<()> + Sync + 'a;
+
 /// Writes what `render` makes of `items`, piece by piece, in order; the
 /// pieces of a round are rendered at the same time, one per core.
-pub fn render<T: Sync>(
-    items: &[T],
-    render: &(dyn Fn(&[T], &mut Vec<u8>) -> io::Result<()> + Sync),
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub fn render<T: Sync>(items: &[T], render: &Render<'_, T>, out: &mut dyn Write) -> io::Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut bufs = vec![Vec::new(); cores];
     for round in items.chunks(PIECE * cores) {
