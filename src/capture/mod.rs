@@ -132,24 +132,18 @@ pub trait Source {
     /// `Ok(false)` at the end of the input.
     fn next_frame(&mut self, frame: &mut Frame) -> anyhow::Result<bool>;
 
-    /// The next frame, borrowed from the source's own buffer where it can
-    /// be (copying nothing), else read into `scratch`. `None` at the end.
-    fn next_ref<'a>(&'a mut self, scratch: &'a mut Frame) -> anyhow::Result<Option<FrameRef<'a>>> {
-        Ok(self.next_frame(scratch)?.then(|| scratch.view()))
-    }
-
-    /// Calls `each` on the next frames, borrowed as [`Source::next_ref`]
-    /// lends them, until it returns false (then `Ok(true)`) or the input
-    /// ends (`Ok(false)`). For readers that look at each frame once: a
-    /// file's records are walked in one loop, not a call and a returned
-    /// frame each.
+    /// Calls `each` on the next frames until it returns false (then
+    /// `Ok(true)`) or the input ends (`Ok(false)`), each borrowed from the
+    /// source's own buffer where it can be (copying nothing), else read into
+    /// `scratch`. For readers that look at each frame once: a file's records
+    /// are walked in one loop, not a call and a returned frame each.
     fn each_ref(&mut self, scratch: &mut Frame, each: &mut dyn FnMut(&FrameRef) -> bool) -> anyhow::Result<bool> {
-        loop {
-            let Some(frame) = self.next_ref(scratch)? else { return Ok(false) };
-            if !each(&frame) {
+        while self.next_frame(scratch)? {
+            if !each(&scratch.view()) {
                 return Ok(true);
             }
         }
+        Ok(false)
     }
 
     /// Whether timestamps are finer than microseconds (so `-w` keeps them).

@@ -29,7 +29,7 @@ pub struct PcapReader {
     snaplen: u32,
     /// Files before format 2.4 may have the two lengths swapped.
     lengths: Lengths,
-    /// Bytes of the record last lent by [`Source::next_ref`], still buffered.
+    /// Bytes of the record last lent by [`Source::each_ref`], still buffered.
     lent: usize,
     /// Whether records can be parsed in place: no extra header bytes,
     /// lengths where format 2.4 puts them.
@@ -154,16 +154,6 @@ impl PcapReader {
 }
 
 impl Source for PcapReader {
-    fn next_ref<'a>(&'a mut self, scratch: &'a mut Frame) -> anyhow::Result<Option<FrameRef<'a>>> {
-        if let Some((ts, orig_len, total)) = self.buffered_record() {
-            // Consumed at the next read, once the caller is done with it.
-            self.lent = total;
-            let data = &self.input.buffered()[RECORD_HEADER_LEN..total];
-            return Ok(Some(FrameRef { ts, orig_len, linktype: self.linktype, interface: 0, data }));
-        }
-        Ok(self.next_frame(scratch)?.then(|| scratch.view()))
-    }
-
     fn each_ref(&mut self, scratch: &mut Frame, each: &mut dyn FnMut(&FrameRef) -> bool) -> anyhow::Result<bool> {
         loop {
             let more = if let Some((ts, orig_len, total)) = self.buffered_record() {
