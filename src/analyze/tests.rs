@@ -276,3 +276,54 @@ fn bad_checksum_names_the_expected_value() {
         .unwrap();
     assert!(c.message.contains("expected 0x"), "{c:?}");
 }
+
+#[test]
+fn without_the_timeline_the_findings_are_the_same() {
+    let mut f = every_second(11, 100, 0, 5_000_001);
+    f.push(advert(5_000_100, 11, 0));
+    f.extend(every_second(12, 90, 5_000_100 + SKEW_90, 12_000_000));
+    f.extend(every_second(11, 100, 8_000_000, 12_000_000));
+    f.push(garp(8_000_100, 11));
+    f.sort_by_key(|f| f.ts);
+    let mut lean = super::Analyzer::without_timeline();
+    for frame in &f {
+        lean.feed(frame);
+    }
+    let (full, lean) = (run(f), lean.finish());
+    assert!(full.timeline.len() >= 3, "{:?}", full.timeline);
+    assert!(lean.timeline.is_empty());
+    assert_eq!(lean.findings, full.findings);
+    assert_eq!(lean.final_masters, full.final_masters);
+    assert_eq!(lean.frames, full.frames);
+}
+
+#[test]
+fn timeline_events_serialize_as_the_contract_says() {
+    use super::report::{KeyFields, Mac};
+    let key = KeyFields { vrid: 51, family: super::report::Family::Ipv4, version: 2, vlan: 7, interface: 1 };
+    let master = TimelineEvent::Master {
+        ts: 1.5,
+        key,
+        router: ip(12),
+        mac: Mac(mac(12)),
+        prio: 90,
+        cause: Cause::Resign,
+        takeover_s: Some(0.648437),
+        previous: Some(ip(11)),
+        frame: 9,
+    };
+    assert_eq!(
+        serde_json::to_string(&master).unwrap(),
+        r#"{"event":"master","ts":1.5,"vrid":51,"family":"ipv4","version":2,"vlan":7,"interface":1,"router":"192.0.2.12","mac":"02:00:00:00:00:0c","prio":90,"cause":"resign","takeover_s":0.648437,"previous":"192.0.2.11","frame":9}"#
+    );
+    let start = TimelineEvent::SplitBrainStart { ts: 2.0, key, routers: vec![ip(11), ip(12)], frame: 10 };
+    assert_eq!(
+        serde_json::to_string(&start).unwrap(),
+        r#"{"event":"split_brain_start","ts":2.0,"vrid":51,"family":"ipv4","version":2,"vlan":7,"interface":1,"routers":["192.0.2.11","192.0.2.12"],"frame":10}"#
+    );
+    let end = TimelineEvent::SplitBrainEnd { ts: 3.0, key, winner: None, frame: 11 };
+    assert_eq!(
+        serde_json::to_string(&end).unwrap(),
+        r#"{"event":"split_brain_end","ts":3.0,"vrid":51,"family":"ipv4","version":2,"vlan":7,"interface":1,"winner":null,"frame":11}"#
+    );
+}

@@ -219,6 +219,23 @@ mod tests {
     }
 
     #[test]
+    fn copies_give_back_each_frame_whole_and_release_a_jumbo_buffer() {
+        let frames: Vec<Vec<u8>> = vec![vec![1; 60], vec![], vec![2; 4 * BATCH_BYTES], vec![3; 42]];
+        let mut copies = Copies::default();
+        for (i, data) in frames.iter().enumerate() {
+            let ts = Timestamp::new(i as i64, 7);
+            copies.push(&FrameRef { ts, orig_len: 1500, linktype: LinkType::Raw, interface: i as u32, data });
+        }
+        let mut got = Vec::new();
+        copies.each(|f| got.push((f.ts.secs, f.orig_len, f.linktype, f.interface, f.data.to_vec())));
+        let want: Vec<_> = frames.iter().enumerate().map(|(i, d)| (i as i64, 1500, LinkType::Raw, i as u32, d.clone())).collect();
+        assert_eq!(got, want);
+        copies.clear();
+        assert!(copies.frames.is_empty() && copies.bytes.is_empty());
+        assert!(copies.bytes.capacity() <= 2 * BATCH_BYTES);
+    }
+
+    #[test]
     fn frames_are_what_the_readers_read_lent_or_copied() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         for name in ["two-interfaces.pcapng", "vlan-qinq.pcap", "big-endian.pcap", "nanoseconds.pcap"] {
