@@ -225,6 +225,22 @@ impl<T: AsRef<[u8]>> Packet<T> {
         self.b().len() >= HEADER_LEN + usize::from(self.addr_count()) * family.addr_len()
     }
 
+    /// The addresses the count announces, as many as the buffer holds: in
+    /// one pass, for [`Repr::parse_into`], which runs for every advert.
+    pub fn addrs(&self, family: Family) -> impl Iterator<Item = IpAddr> + '_ {
+        let len = family.addr_len();
+        let end = field::addr(usize::from(self.addr_count()), len).start.min(self.b().len());
+        let bytes = self.b().get(field::ADDRS_START..end).unwrap_or(&[]);
+        bytes.chunks_exact(len).map(move |c| match family {
+            Family::Ipv4 => IpAddr::V4(Ipv4Addr::new(c[0], c[1], c[2], c[3])),
+            Family::Ipv6 => {
+                let mut a = [0u8; 16];
+                a.copy_from_slice(c);
+                IpAddr::V6(Ipv6Addr::from(a))
+            }
+        })
+    }
+
     /// The `i`-th address; `None` when it lies past the end of the buffer.
     pub fn addr(&self, i: usize, family: Family) -> Option<IpAddr> {
         let bytes = self.b().get(field::addr(i, family.addr_len()))?;
@@ -415,9 +431,8 @@ impl Repr {
             return Err(Error);
         }
         self.addrs.clear();
-        for i in 0..usize::from(packet.addr_count()) {
-            self.addrs.push(packet.addr(i, family).ok_or(Error)?);
-        }
+        // All there: `addrs_fit` said so.
+        self.addrs.extend(packet.addrs(family));
         (self.interval, self.auth) = if version == 2 {
             (
                 Interval::Seconds(packet.adver_int()),
