@@ -3,15 +3,15 @@
 //! Parsing record headers and whatever per-frame work needs no state
 //! (decoding, for the analyzer) is a good part of what `analyze` does:
 //! with a second core the files are read ahead while the calling thread
-//! consumes, in order, what that work made of each frame. Only those
-//! values cross threads, in batches: the frames themselves are borrowed
-//! from the file and never copied. Batches circulate, so nothing is
-//! allocated per frame and memory stays bounded by the batches in flight.
+//! consumes, in order, what that work made of each frame. Those values
+//! cross threads in batches; the frames themselves are borrowed from the
+//! file. Batches circulate, so nothing is allocated per frame and memory
+//! stays bounded by the batches in flight.
 //!
 //! Which thread has more to do depends on the capture, so the work is
-//! balanced as it goes: when the consuming thread has nothing queued, the
-//! reading thread sends it the next batch's frames themselves, copied, and
-//! it prepares them on its own time.
+//! balanced as it goes: when the consuming thread has at most one batch
+//! queued, the reading thread sends it the next batch's frames instead,
+//! copied, and it prepares them itself.
 
 use super::{file, Frame, FrameRef, LinkType, Timestamp};
 use std::path::PathBuf;
@@ -70,9 +70,10 @@ impl Copies {
 }
 
 /// Calls `each` on what `prepare` made of every frame of `paths`, in
-/// order; the files are read, and `prepare` runs mostly, on a second
-/// thread. Frames read before an error (a broken record, a missing second
-/// file) are all consumed before the error is returned.
+/// order. The files are read on a second thread, and `prepare` runs there
+/// too, but for the batches handed over unprepared. Frames read before an
+/// error (a broken record, a missing second file) are all consumed before
+/// the error is returned.
 pub fn for_each_frame<T: Default + Send>(
     paths: &[PathBuf],
     prepare: &(dyn Fn(&mut T, &FrameRef) + Sync),
