@@ -200,7 +200,7 @@ impl Lints {
         let conf = RouterConf {
             version: repr.version(),
             interval: repr.interval,
-            auth: repr.auth.clone(),
+            auth: repr.auth,
             vips: sorted(&repr.addrs),
             advertised: repr.addrs.clone(),
             variant,

@@ -16,7 +16,7 @@
 use super::report::{Finding, FrameNo, Severity};
 use super::{mac_str, secs, Micros};
 use crate::capture::LinkType;
-use crate::wire::decode::{decode, Decoded};
+use crate::wire::decode::{decode, Ip};
 use rustc_hash::FxHashMap;
 use serde_json::{json, Map};
 use std::collections::BTreeMap;
@@ -128,15 +128,14 @@ pub struct Packet {
 }
 
 impl Packet {
-    pub fn read(d: &Decoded) -> Option<Packet> {
-        let ip = d.ip()?;
-        let (from, to) = d.macs()?;
+    /// Reads the packet `ip` that went from MAC `from` to MAC `to`.
+    pub fn read((from, to): ([u8; 6], [u8; 6]), ip: &Ip) -> Option<Packet> {
         let (inner, tunnel_to) = if ip.proto == 4 {
-            (decode(LinkType::Raw, ip.payload), Some(ip.dst))
+            (*decode(LinkType::Raw, ip.payload).ip()?, Some(ip.dst))
         } else {
-            (*d, None)
+            (*ip, None)
         };
-        let iip = inner.ip()?;
+        let iip = &inner;
         let t = l4(iip.proto, iip.payload)?;
         Some(Packet {
             id: PacketId { src: iip.src, sport: t.sport, ipid: ipid(iip.header), proto: iip.proto, seq: t.seq },

@@ -57,6 +57,8 @@ pub struct Analyzer {
     sink: report::Sink,
     /// Reused by every frame [`Analyzer::feed`] reads.
     sighting: Sighting,
+    /// The adverts [`Analyzer::feed`] read last.
+    recent: sighting::Recent,
     /// Leave the timeline out of the report.
     without_timeline: bool,
 }
@@ -76,7 +78,7 @@ impl Analyzer {
 
     pub fn feed(&mut self, frame: &Frame) {
         let mut sighting = std::mem::take(&mut self.sighting);
-        sighting.read(&frame.view());
+        sighting.read(&frame.view(), &mut self.recent);
         self.apply(&sighting);
         self.sighting = sighting;
     }
@@ -189,7 +191,8 @@ impl Analyzer {
 /// Analyses capture files in order, frames numbered across them, with `a`
 /// (a new [`Analyzer`], with or without the timeline).
 pub fn analyze_files(paths: &[std::path::PathBuf], mut a: Analyzer) -> anyhow::Result<Report> {
-    crate::capture::readahead::for_each_frame(paths, &|s: &mut Sighting, f| s.read(f), &mut |s| a.apply(s))?;
+    let mut recent = sighting::Recent::default();
+    crate::capture::readahead::for_each_frame(paths, move |s: &mut Sighting, f: &_| s.read(f, &mut recent), &mut |s| a.apply(s))?;
     Ok(a.finish())
 }
 

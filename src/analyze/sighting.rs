@@ -13,9 +13,10 @@ use super::report::VrKey;
 use super::{Micros, MAX_TS};
 use crate::capture::FrameRef;
 use crate::wire::arp::{self, EtherIpv4};
-use crate::wire::decode::{decode, Ip};
+use crate::wire::decode::{decode, Decoded, Ip, Link, Net, ETHERTYPE_ARP};
 use crate::wire::vrrp::{self, ChecksumVariant};
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Debug, Default)]
 pub struct Sighting {
@@ -59,34 +60,139 @@ pub struct Advert {
     pub addr_count: u8,
     pub reserved: u8,
     pub faults: Faults,
+    /// Names what was read (everything here and in the `Repr`), so that
+    /// the analysis can tell an advert the same as the one before it from
+    /// a router without comparing them: sightings with the same nonzero
+    /// `content` were read from the same bytes. Zero when not named.
+    pub content: u64,
+}
+
+/// Adverts repeat byte for byte: a router sends the same one every
+/// second until something changes. So the last few adverts read are kept,
+/// with the bytes that decide what reading them makes, and an advert seen
+/// again is copied rather than parsed and checksummed again. Each thread
+/// that reads keeps its own.
+#[derive(Debug, Default, Clone)]
+pub struct Recent {
+    /// A cheap digest of each slot's advert, compared before its bytes.
+    tags: [u64; RECENT],
+    slots: Vec<Remembered>,
+    /// The slot the next new advert takes, when it has none yet.
+    next: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Envelope {
+    interface: u32,
+    vlan: u16,
+    mac: [u8; 6],
+    ttl: u8,
+    src: IpAddr,
+    dst: IpAddr,
+}
+
+#[derive(Debug, Clone)]
+struct Remembered {
+    envelope: Envelope,
+    bytes: Vec<u8>,
+    advert: Advert,
+    repr: vrrp::Repr,
+}
+
+/// Adverts [`Recent`] keeps: enough for the routers of a few virtual
+/// routers sending at once, few enough to look through on every advert.
+const RECENT: usize = 8;
+
+/// Numbers [`Advert::content`] across threads, from 1.
+static CONTENTS: AtomicU64 = AtomicU64::new(1);
+
+impl Recent {
+    /// Never zero, which marks an empty slot: the version is in it.
+    fn tag(envelope: &Envelope, bytes: &[u8]) -> u64 {
+        let low = match envelope.src {
+            IpAddr::V4(a) => a.octets()[3],
+            IpAddr::V6(a) => a.octets()[15],
+        };
+        let head = bytes.first_chunk::<4>().map_or(0, |h| u32::from_be_bytes(*h));
+        u64::from(head) << 32 | (bytes.len() as u64) << 8 | u64::from(low)
+    }
+
+    /// What reading `bytes` in `envelope` made before, if it is here.
+    fn get(&self, envelope: &Envelope, bytes: &[u8]) -> Option<&Remembered> {
+        let tag = Self::tag(envelope, bytes);
+        let i = self.tags.iter().position(|&t| t == tag)?;
+        let r = self.slots.get(i)?;
+        (r.bytes == bytes && r.envelope == *envelope).then_some(r)
+    }
+
+    /// Keeps what reading `bytes` in `envelope` made, naming its content.
+    fn remember(&mut self, envelope: Envelope, bytes: &[u8], advert: &mut Advert, repr: &vrrp::Repr) {
+        advert.content = CONTENTS.fetch_add(1, Ordering::Relaxed);
+        let tag = Self::tag(&envelope, bytes);
+        let i = self.tags.iter().position(|&t| t == tag).unwrap_or_else(|| {
+            let i = self.next;
+            self.next = (self.next + 1) % RECENT;
+            i
+        });
+        self.tags[i] = tag;
+        let r = Remembered { envelope, bytes: bytes.to_vec(), advert: *advert, repr: repr.clone() };
+        match self.slots.get_mut(i) {
+            Some(slot) => *slot = r,
+            None => self.slots.push(r),
+        }
+    }
 }
 
 impl Sighting {
-    /// Reads `frame` into `self`. Each branch writes `self.what` itself
-    /// rather than returning a `What` to be moved into place.
-    pub fn read(&mut self, frame: &FrameRef) {
+    /// Reads `frame` into `self`, with the adverts this thread read last.
+    /// Each branch writes `self.what` itself rather than returning a
+    /// `What` to be moved into place.
+    pub fn read(&mut self, frame: &FrameRef, recent: &mut Recent) {
         self.ts = frame.ts.as_micros().clamp(-MAX_TS, MAX_TS);
-        let d = decode(frame.linktype, frame.data);
-        if let Some((ip, bytes)) = d.vrrp() {
-            let mac = d.macs().map_or([0; 6], |(src, _)| src);
-            self.vrrp(frame.interface, d.vlan().unwrap_or(0), mac, ip, bytes);
-        } else if let Some(bytes) = d.arp() {
-            self.what = match arp::Packet::new_checked(bytes).ok().and_then(|p| p.ether_ipv4()) {
-                Some(a) => What::Arp { arp: a, eth_src: d.macs().map_or(a.sha, |(s, _)| s) },
-                None => What::Other,
-            };
-        } else if let Some(p) = lvs::Packet::read(&d) {
-            self.what = What::Ip(p);
-        } else {
-            self.what = What::Other;
+        // Taken apart by value, not through `Decoded`'s borrowing accessors,
+        // so that the whole struct is never written out: only the fields
+        // read here are.
+        let Decoded { link, net, .. } = decode(frame.linktype, frame.data);
+        let macs = match link {
+            Link::Ethernet { src, dst, .. } => Some((src, dst)),
+            _ => None,
+        };
+        match net {
+            Net::Ip(ip) if ip.proto == vrrp::PROTOCOL && !ip.later_fragment => {
+                let vlan = match link {
+                    Link::Ethernet { vlans: [Some(v), _], .. } => v.id(),
+                    _ => 0,
+                };
+                let mac = macs.map_or([0; 6], |(src, _)| src);
+                let envelope = Envelope { interface: frame.interface, vlan, mac, ttl: ip.ttl, src: ip.src, dst: ip.dst };
+                self.vrrp(recent, envelope, &ip, ip.payload);
+            }
+            Net::Arp { ethertype: ETHERTYPE_ARP, bytes, .. } => {
+                self.what = match arp::Packet::new_checked(bytes).ok().and_then(|p| p.ether_ipv4()) {
+                    Some(a) => What::Arp { arp: a, eth_src: macs.map_or(a.sha, |(s, _)| s) },
+                    None => What::Other,
+                };
+            }
+            Net::Ip(ip) => {
+                self.what = match macs.and_then(|macs| lvs::Packet::read(macs, &ip)) {
+                    Some(p) => What::Ip(p),
+                    None => What::Other,
+                };
+            }
+            _ => self.what = What::Other,
         }
     }
 
-    fn vrrp(&mut self, interface: u32, vlan: u16, mac: [u8; 6], ip: &Ip, bytes: &[u8]) {
+    fn vrrp(&mut self, recent: &mut Recent, envelope: Envelope, ip: &Ip, bytes: &[u8]) {
         let Ok(p) = vrrp::Packet::new_checked(bytes) else {
             self.what = What::Truncated { src: ip.src };
             return;
         };
+        if let Some(r) = recent.get(&envelope, bytes) {
+            self.what = What::Advert(r.advert);
+            self.repr.clone_from(&r.repr);
+            return;
+        }
         if self.repr.parse_into(&p, ip.family).is_err() || self.repr.msg_type != 1 {
             self.what = What::Malformed {
                 src: ip.src,
@@ -101,10 +207,10 @@ impl Sighting {
         let checksum = p.checksum();
         let expected_checksum = if variant.is_none() { p.expected_checksum(ip.src, ip.dst) } else { checksum };
         let mut advert = Advert {
-            key: VrKey { interface, vlan, family: ip.family, vrid: self.repr.vrid },
+            key: VrKey { interface: envelope.interface, vlan: envelope.vlan, family: ip.family, vrid: self.repr.vrid },
             src: ip.src,
             ttl: ip.ttl,
-            mac,
+            mac: envelope.mac,
             variant,
             checksum,
             expected_checksum,
@@ -113,8 +219,76 @@ impl Sighting {
             addr_count: p.addr_count(),
             reserved: p.reserved(),
             faults: Faults::default(),
+            content: 0,
         };
         advert.faults = Faults::of(&advert, &self.repr);
+        recent.remember(envelope, bytes, &mut advert, &self.repr);
         self.what = What::Advert(advert);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testutil::{advert, advert_with};
+    use crate::capture::{file, Frame};
+
+    /// What `frame` reads as, with `recent`, but for its time and the
+    /// content's name.
+    fn read(frame: &Frame, recent: &mut Recent) -> (String, u64) {
+        let mut s = Sighting::default();
+        s.read(&frame.view(), recent);
+        let content = match &mut s.what {
+            What::Advert(ad) => std::mem::take(&mut ad.content),
+            _ => 0,
+        };
+        (format!("{:?} {:?}", s.what, s.repr), content)
+    }
+
+    #[test]
+    fn an_advert_recognised_reads_as_when_first_read() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut adverts = 0;
+        for dir in ["", "sim", "real"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if !path.extension().is_some_and(|e| e == "pcap" || e == "pcapng") {
+                    continue;
+                }
+                let (mut src, mut f, mut recent) = (file::open(&path).unwrap(), Frame::default(), Recent::default());
+                let mut named = std::collections::HashMap::new();
+                while let Ok(true) = src.next_frame(&mut f) {
+                    let (fresh, _) = read(&f, &mut Recent::default());
+                    let (again, content) = read(&f, &mut recent);
+                    assert_eq!(again, fresh, "{}", path.display());
+                    if content != 0 {
+                        adverts += 1;
+                        assert_eq!(named.entry(content).or_insert_with(|| again.clone()), &again, "{}", path.display());
+                    }
+                }
+            }
+        }
+        assert!(adverts > 500, "{adverts}");
+    }
+
+    #[test]
+    fn the_same_bytes_in_another_envelope_are_read_again() {
+        let mut recent = Recent::default();
+        let first = advert(0, 11, 100);
+        let (_, content) = read(&first, &mut recent);
+        assert_eq!(read(&advert(1_000_000, 11, 100), &mut recent).1, content);
+        let mut hop = first.clone();
+        hop.data[14 + 8] = 64;
+        let (low_ttl, other) = read(&hop, &mut recent);
+        assert!(low_ttl.contains("ttl: 64") && other != content, "{low_ttl}");
+        let mut tagged = first.clone();
+        tagged.interface = 1;
+        assert_ne!(read(&tagged, &mut recent).1, content);
+        // Nine routers' adverts pass through the eight slots, the first one's last.
+        for n in 1..=9 {
+            let (_, c) = read(&advert_with(0, n, 100, |r| r.vrid = n), &mut recent);
+            assert_ne!(c, content);
+        }
+        assert_ne!(read(&first, &mut recent).1, content, "forgotten once eight others came");
     }
 }

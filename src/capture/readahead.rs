@@ -71,12 +71,13 @@ impl Copies {
 
 /// Calls `each` on what `prepare` made of every frame of `paths`, in
 /// order. The files are read on a second thread, and `prepare` runs there
-/// too, but for the batches handed over unprepared. Frames read before an
-/// error (a broken record, a missing second file) are all consumed before
-/// the error is returned.
-pub fn for_each_frame<T: Default + Send>(
+/// too, but for the batches handed over unprepared: each thread has its
+/// own clone of `prepare`, and so of whatever it keeps from frame to
+/// frame. Frames read before an error (a broken record, a missing second
+/// file) are all consumed before the error is returned.
+pub fn for_each_frame<T: Default + Send, P: FnMut(&mut T, &FrameRef) + Clone + Send>(
     paths: &[PathBuf],
-    prepare: &(dyn Fn(&mut T, &FrameRef) + Sync),
+    prepare: P,
     each: &mut dyn FnMut(&T),
 ) -> anyhow::Result<()> {
     let waiting = AtomicUsize::new(0);
@@ -88,13 +89,14 @@ pub fn for_each_frame<T: Default + Send>(
             let _ = spare_tx.send(Batch::default());
         }
         let queue = Queue { full: full_tx, spare: spare_rx, waiting: &waiting };
+        let mut prepare_here = prepare.clone();
         let reader = scope.spawn(move || read(paths, prepare, &queue));
         let mut mine = T::default();
         for batch in &full_rx {
             waiting.fetch_sub(1, Ordering::Relaxed);
             batch.items[..batch.len].iter().for_each(&mut *each);
             batch.copies.each(|f| {
-                prepare(&mut mine, f);
+                prepare_here(&mut mine, f);
                 each(&mine);
             });
             // Fails only once the reader is done; its last batches are still queued.
@@ -133,7 +135,7 @@ impl<T> Queue<'_, T> {
 /// first when reading fails.
 fn read<T: Default>(
     paths: &[PathBuf],
-    prepare: &(dyn Fn(&mut T, &FrameRef) + Sync),
+    mut prepare: impl FnMut(&mut T, &FrameRef),
     queue: &Queue<T>,
 ) -> anyhow::Result<()> {
     let Ok(mut batch) = queue.spare.recv() else { return Ok(()) };
@@ -205,7 +207,7 @@ mod tests {
 
     fn seen(paths: &[PathBuf]) -> (Vec<u32>, anyhow::Result<()>) {
         let mut got = Vec::new();
-        let r = for_each_frame(paths, &|n: &mut u32, f| *n = u32::from_be_bytes(f.data[..4].try_into().unwrap()), &mut |n| {
+        let r = for_each_frame(paths, |n: &mut u32, f: &FrameRef| *n = u32::from_be_bytes(f.data[..4].try_into().unwrap()), &mut |n| {
             got.push(*n)
         });
         (got, r)
@@ -215,7 +217,7 @@ mod tests {
     fn through_readahead(path: &std::path::Path) -> Vec<(Timestamp, u32, u32, Vec<u8>)> {
         let mut got = Vec::new();
         let prepare = |t: &mut (Timestamp, u32, u32, Vec<u8>), f: &FrameRef| *t = (f.ts, f.orig_len, f.interface, f.data.to_vec());
-        for_each_frame(&[path.to_path_buf()], &prepare, &mut |t| got.push(t.clone())).unwrap();
+        for_each_frame(&[path.to_path_buf()], prepare, &mut |t| got.push(t.clone())).unwrap();
         got
     }
 

@@ -377,7 +377,7 @@ impl Interval {
 }
 
 /// Version-specific part of an advert.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Auth {
     /// v3 has no authentication.
     V3,
@@ -387,7 +387,7 @@ pub enum Auth {
 }
 
 /// A parsed VRRP advert.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq, Hash)]
 pub struct Repr {
     pub msg_type: u8,
     pub vrid: u8,
@@ -395,6 +395,20 @@ pub struct Repr {
     pub interval: Interval,
     pub auth: Auth,
     pub addrs: Vec<IpAddr>,
+}
+
+impl Clone for Repr {
+    fn clone(&self) -> Repr {
+        Repr { addrs: self.addrs.clone(), ..*self }
+    }
+
+    /// Into the addresses' buffer, which the derived one would reallocate:
+    /// the analyzer copies adverts it has read before into reused `Repr`s.
+    fn clone_from(&mut self, source: &Repr) {
+        let Repr { msg_type, vrid, priority, interval, auth, ref addrs } = *source;
+        (self.msg_type, self.vrid, self.priority, self.interval, self.auth) = (msg_type, vrid, priority, interval, auth);
+        self.addrs.clone_from(addrs);
+    }
 }
 
 /// An empty v3 advert: the buffer [`Repr::parse_into`] fills.
