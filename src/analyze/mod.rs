@@ -47,9 +47,8 @@ pub struct Analyzer {
     /// Each virtual router's election, by key: looked up only for a router
     /// not seen before.
     index: FxHashMap<VrKey, usize>,
-    /// Each router of each virtual router: its election and its slot among
-    /// that election's routers in the lints, so an advert costs one lookup.
-    routers: FxHashMap<(u64, u128), (usize, usize)>,
+    /// Each router of each virtual router, so an advert costs one lookup.
+    routers: FxHashMap<(u64, u128), Known>,
     elections: Vec<Election>,
     lints: conformance::Lints,
     arp: arp::ArpTracker,
@@ -107,20 +106,24 @@ impl Analyzer {
     fn advert(&mut self, no: FrameNo, ts: Micros, ad: &sighting::Advert, repr: &vrrp::Repr) {
         let version = repr.version();
         let router = router_key(&ad.key, ad.src);
-        let (i, slot) = match self.routers.get(&router) {
-            Some(&found) => found,
+        let known = match self.routers.get_mut(&router) {
+            Some(known) => known,
             None => {
                 let elections = &mut self.elections;
                 let i = *self.index.entry(ad.key).or_insert_with(|| {
                     elections.push(Election::new(ad.key, version, !self.without_timeline));
                     elections.len() - 1
                 });
-                let found = (i, self.lints.routers_seen(i));
-                self.routers.insert(router, found);
-                found
+                let slot = self.lints.routers_seen(i);
+                self.routers.entry(router).or_insert(Known { election: i, slot, content: 0 })
             }
         };
-        let changed = self.lints.advert(no, ts, i, slot, ad, repr);
+        // The same as this router's advert before: its configuration is
+        // what the lints hold already.
+        let same = ad.content != 0 && ad.content == known.content && ad.faults == conformance::Faults::default();
+        known.content = ad.content;
+        let (i, slot) = (known.election, known.slot);
+        let changed = !same && self.lints.advert(no, ts, i, slot, ad, repr);
         let interval_us = match repr.interval {
             Interval::Seconds(0) | Interval::Centis(0) => 1_000_000,
             other => other.micros(),
@@ -186,6 +189,16 @@ impl Analyzer {
             frames: self.frames,
         }
     }
+}
+
+/// A router of a virtual router, as the analyzer knows it.
+struct Known {
+    /// Its election,
+    election: usize,
+    /// its place among that election's routers in the lints,
+    slot: usize,
+    /// and the content of its last advert ([`sighting::Advert::content`]).
+    content: u64,
 }
 
 /// Analyses capture files in order, frames numbered across them, with `a`

@@ -131,8 +131,8 @@ fn record_header(h: &[u8; RECORD_HEADER_LEN], big_endian: bool) -> [u32; 4] {
 
 impl PcapReader {
     /// The common case, parsed in place: a plain record, within the snap
-    /// length, whose header and data are already buffered (always, in a
-    /// mapped file). Returns its timestamp, original length and length with
+    /// length, whose header and data are already buffered (all but the one
+    /// that straddles each buffer's end). Returns its timestamp, original length and length with
     /// the header, and leaves it in the buffer; `None` (having read nothing)
     /// otherwise. Reads nothing from the file either: what is not buffered
     /// takes the general path.
