@@ -276,15 +276,24 @@ impl Election {
     /// or contested. All the general path would do is note the advert, so
     /// that is all this does; false (having done nothing) otherwise.
     fn refresh(&mut self, ad: &Advert) -> bool {
+        self.steady(ad.src, ad.prio).map(|a| a.heard(ad)).is_some()
+    }
+
+    /// [`Election::refresh`] for an advert the same as the router's last
+    /// one (by [`crate::analyze::sighting::Advert::content`]): of what the
+    /// router's entry holds, only the time can differ.
+    pub fn heard_again(&mut self, src: IpAddr, prio: u8, ts: Micros, frame: FrameNo) -> bool {
+        self.steady(src, prio).map(|a| (a.last, a.last_frame) = (ts, frame)).is_some()
+    }
+
+    /// The only master, when it is `src` at `prio` with nothing pending or
+    /// contested.
+    fn steady(&mut self, src: IpAddr, prio: u8) -> Option<&mut Active> {
         if self.split.is_some() {
-            return false;
+            return None;
         }
-        let [a] = self.active.as_mut_slice() else { return false };
-        if a.router != ad.src || a.prio != ad.prio || a.pending.is_some() || a.awaiting_reaction.is_some() {
-            return false;
-        }
-        a.heard(ad);
-        true
+        let [a] = self.active.as_mut_slice() else { return None };
+        (a.router == src && a.prio == prio && a.pending.is_none() && a.awaiting_reaction.is_none()).then_some(a)
     }
 
     /// Decides, for routers that started below a live master, whether the

@@ -123,6 +123,9 @@ impl Analyzer {
         let same = ad.content != 0 && ad.content == known.content && ad.faults == conformance::Faults::default();
         known.content = ad.content;
         let (i, slot) = (known.election, known.slot);
+        if same && self.elections[i].heard_again(ad.src, repr.priority, ts, no) {
+            return;
+        }
         let changed = !same && self.lints.advert(no, ts, i, slot, ad, repr);
         let interval_us = match repr.interval {
             Interval::Seconds(0) | Interval::Centis(0) => 1_000_000,

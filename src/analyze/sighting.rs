@@ -153,16 +153,19 @@ impl Sighting {
         // so that the whole struct is never written out: only the fields
         // read here are.
         let Decoded { link, net, .. } = decode(frame.linktype, frame.data);
-        let macs = match link {
-            Link::Ethernet { src, dst, .. } => Some((src, dst)),
-            _ => None,
+        // The MACs straight from the frame, not from `link`: copied out of
+        // it, the compiler's pieces of the two 6-byte arrays met in a load
+        // that straddled two stores, a stall that was most of this
+        // function's time.
+        let (macs, vlan) = match link {
+            Link::Ethernet { vlans, .. } => {
+                let mac = |at: usize| -> [u8; 6] { std::array::from_fn(|i| frame.data[at + i]) };
+                (Some((mac(6), mac(0))), vlans[0].map_or(0, |v| v.id()))
+            }
+            _ => (None, 0),
         };
         match net {
             Net::Ip(ip) if ip.proto == vrrp::PROTOCOL && !ip.later_fragment => {
-                let vlan = match link {
-                    Link::Ethernet { vlans: [Some(v), _], .. } => v.id(),
-                    _ => 0,
-                };
                 let mac = macs.map_or([0; 6], |(src, _)| src);
                 let envelope = Envelope { interface: frame.interface, vlan, mac, ttl: ip.ttl, src: ip.src, dst: ip.dst };
                 self.vrrp(recent, envelope, &ip, ip.payload);

@@ -327,3 +327,31 @@ fn timeline_events_serialize_as_the_contract_says() {
         r#"{"event":"split_brain_end","ts":3.0,"vrid":51,"family":"ipv4","version":2,"vlan":7,"interface":1,"winner":null,"frame":11}"#
     );
 }
+
+/// Adverts the same as their router's last take short paths (no lints, the
+/// election's time only); on every capture of the repository the report
+/// must be what the general path makes of each advert.
+#[test]
+fn recognised_adverts_analyse_as_new_ones() {
+    use crate::capture::{file, Frame};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for dir in ["", "sim", "real"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if !path.extension().is_some_and(|e| e == "pcap" || e == "pcapng") {
+                continue;
+            }
+            let (mut src, mut f) = (file::open(&path).unwrap(), Frame::default());
+            let (mut short, mut general) = (super::Analyzer::new(), super::Analyzer::new());
+            let mut s = super::Sighting::default();
+            while let Ok(true) = src.next_frame(&mut f) {
+                short.feed(&f);
+                // A new `Recent` each time: every advert is new content.
+                s.read(&f.view(), &mut super::sighting::Recent::default());
+                general.apply(&s);
+            }
+            let (short, general) = (short.finish(), general.finish());
+            assert_eq!(format!("{short:?}"), format!("{general:?}"), "{}", path.display());
+        }
+    }
+}
