@@ -47,8 +47,13 @@ pub struct Analyzer {
     /// Each virtual router's election, by key: looked up only for a router
     /// not seen before.
     index: FxHashMap<VrKey, usize>,
-    /// Each router of each virtual router, so an advert costs one lookup.
-    routers: FxHashMap<(u64, u128), Known>,
+    /// Each router of each virtual router, by key: where it is in `known`.
+    routers: FxHashMap<(u64, u128), usize>,
+    known: Vec<Known>,
+    /// Where the routers of the adverts seen last are in `known`, by the
+    /// adverts' content: most adverts find their router here, without
+    /// hashing its key.
+    by_content: [(u64, usize); BY_CONTENT],
     elections: Vec<Election>,
     lints: conformance::Lints,
     arp: arp::ArpTracker,
@@ -105,19 +110,8 @@ impl Analyzer {
 
     fn advert(&mut self, no: FrameNo, ts: Micros, ad: &sighting::Advert, repr: &vrrp::Repr) {
         let version = repr.version();
-        let router = router_key(&ad.key, ad.src);
-        let known = match self.routers.get_mut(&router) {
-            Some(known) => known,
-            None => {
-                let elections = &mut self.elections;
-                let i = *self.index.entry(ad.key).or_insert_with(|| {
-                    elections.push(Election::new(ad.key, version, !self.without_timeline));
-                    elections.len() - 1
-                });
-                let slot = self.lints.routers_seen(i);
-                self.routers.entry(router).or_insert(Known { election: i, slot, content: 0 })
-            }
-        };
+        let k = self.router(ad, version);
+        let known = &mut self.known[k];
         // The same as this router's advert before: its configuration is
         // what the lints hold already.
         let same = ad.content != 0 && ad.content == known.content && ad.faults == conformance::Faults::default();
@@ -149,6 +143,33 @@ impl Analyzer {
         if changed && ad.key.family == Family::Ipv4 {
             self.arp.vips(&repr.addrs, i);
         }
+    }
+
+    /// Where `ad`'s router is in `known`: found by the advert's content
+    /// when that was seen before (a content is one router's), by the
+    /// router's key otherwise, and added when new.
+    fn router(&mut self, ad: &sighting::Advert, version: u8) -> usize {
+        let by_content = (ad.content % BY_CONTENT as u64) as usize;
+        if ad.content != 0 && self.by_content[by_content].0 == ad.content {
+            return self.by_content[by_content].1;
+        }
+        let router = router_key(&ad.key, ad.src);
+        let k = match self.routers.get(&router) {
+            Some(&k) => k,
+            None => {
+                let elections = &mut self.elections;
+                let election = *self.index.entry(ad.key).or_insert_with(|| {
+                    elections.push(Election::new(ad.key, version, !self.without_timeline));
+                    elections.len() - 1
+                });
+                let slot = self.lints.routers_seen(election);
+                self.known.push(Known { election, slot, content: 0 });
+                self.routers.insert(router, self.known.len() - 1);
+                self.known.len() - 1
+            }
+        };
+        self.by_content[by_content] = (ad.content, k);
+        k
     }
 
     /// Closes open periods and turns what was seen into the report.
@@ -193,6 +214,9 @@ impl Analyzer {
         }
     }
 }
+
+/// Adverts whose router [`Analyzer::router`] remembers by content.
+const BY_CONTENT: usize = 32;
 
 /// A router of a virtual router, as the analyzer knows it.
 struct Known {
