@@ -8,6 +8,7 @@ use super::report::{Cause, Finding, FrameNo, Severity};
 use super::{mac_str, secs, Micros};
 use crate::wire::arp::{EtherIpv4, Kind};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::hash_map::Entry;
 use serde_json::json;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -20,8 +21,13 @@ const GARP_LATE_US: Micros = 1_000_000;
 const TRANSITION_US: Micros = 1_000_000;
 /// Finished watches kept for their buffers.
 const SPARE_WATCHES: usize = 16;
-/// Bound on remembered address bindings.
-const MAX_BINDINGS: usize = 1 << 20;
+/// Bound on the addresses remembered from ARP: beyond it, a new address
+/// is not tracked (virtual addresses from adverts always are).
+const MAX_ADDRS: usize = 1 << 18;
+/// MACs remembered per address: those that answered for it,
+const MAX_ANSWERS: usize = 16;
+/// and those that sent ARP from it.
+const MAX_HOLDERS: usize = 8;
 
 /// GARPs expected after one takeover.
 #[derive(Debug)]
@@ -39,28 +45,41 @@ pub struct ArpTracker {
     /// Finished watches, their buffers to reuse.
     spare: Vec<GarpWatch>,
     done: super::report::Sink,
-    /// Virtual addresses seen in adverts, and the election they belong to:
-    /// the one whose router last began to advertise them (a new router, or
-    /// one whose adverts changed), should two virtual routers claim one.
-    vips: HashMap<Ipv4Addr, usize>,
+    /// What adverts and ARP said of each address: one lookup per ARP.
+    addrs: HashMap<Ipv4Addr, Addr>,
     /// MACs of routers that were master at some point.
     router_macs: HashSet<[u8; 6]>,
-    /// Last MAC that claimed each address, and the frame.
-    bindings: HashMap<Ipv4Addr, ([u8; 6], FrameNo)>,
-    /// MACs that answered or announced each address (for LVS VIPs).
-    answers: HashMap<Ipv4Addr, Vec<([u8; 6], FrameNo, Micros)>>,
     reported: HashSet<(&'static str, Ipv4Addr, [u8; 6])>,
+}
+
+/// What adverts and ARP said of one IPv4 address.
+#[derive(Debug, Default)]
+struct Addr {
+    /// A virtual address: the election whose router last began to
+    /// advertise it (a new router, or one whose adverts changed), should
+    /// two virtual routers claim it.
+    vip: Option<usize>,
+    /// An ordinary address: the last MAC that claimed it, and the frame.
+    binding: Option<([u8; 6], FrameNo)>,
+    /// MACs that answered or announced it (for LVS VIPs).
+    answers: Vec<([u8; 6], FrameNo, Micros)>,
+    /// MACs that sent ARP from it: who holds it, for LVS.
+    holders: Vec<[u8; 6]>,
 }
 
 impl ArpTracker {
     pub fn vips(&mut self, addrs: &[IpAddr], election: usize) {
         for a in addrs {
             if let IpAddr::V4(v4) = a {
-                if self.vips.get(v4) != Some(&election) {
-                    self.vips.insert(*v4, election);
-                }
+                self.addrs.entry(*v4).or_default().vip = Some(election);
             }
         }
+    }
+
+    /// Whether `mac` sent ARP from `ip`.
+    pub fn holds(&self, ip: IpAddr, mac: [u8; 6]) -> bool {
+        let IpAddr::V4(v4) = ip else { return false };
+        self.addrs.get(&v4).is_some_and(|a| a.holders.contains(&mac))
     }
 
     pub fn expect_garps(&mut self, t: Takeover, addrs: &[IpAddr]) {
@@ -115,18 +134,27 @@ impl ArpTracker {
             }
         }
         let claims = matches!(kind, Kind::Reply | Kind::Gratuitous | Kind::Announcement);
-        if claims {
-            let list = self.answers.entry(a.spa).or_default();
-            if list.len() < 16 && !list.iter().any(|(m, _, _)| *m == a.sha) {
-                list.push((a.sha, no, ts));
-            }
+        let full = self.addrs.len() >= MAX_ADDRS;
+        let addr = match self.addrs.entry(a.spa) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(_) if full => return,
+            Entry::Vacant(e) => e.insert(Addr::default()),
+        };
+        if claims && addr.answers.len() < MAX_ANSWERS && !addr.answers.iter().any(|(m, _, _)| *m == a.sha) {
+            addr.answers.push((a.sha, no, ts));
         }
-        if let Some(&e) = self.vips.get(&a.spa) {
-            if claims {
-                self.vip_claim(no, ts, a.spa, a.sha, &elections[e]);
+        if !a.spa.is_unspecified() && addr.holders.len() < MAX_HOLDERS && !addr.holders.contains(&a.sha) {
+            addr.holders.push(a.sha);
+        }
+        match addr.vip {
+            Some(e) if claims => self.vip_claim(no, ts, a.spa, a.sha, &elections[e]),
+            Some(_) => {}
+            None if kind != Kind::Probe && !a.spa.is_unspecified() => {
+                if let Some(old) = addr.binding.replace((a.sha, no)) {
+                    self.binding(no, ts, a.spa, a.sha, old);
+                }
             }
-        } else if kind != Kind::Probe && !a.spa.is_unspecified() {
-            self.binding(no, ts, a.spa, a.sha);
+            None => {}
         }
     }
 
@@ -182,13 +210,10 @@ impl ArpTracker {
         });
     }
 
-    /// An ordinary address claimed by a second MAC.
-    fn binding(&mut self, no: FrameNo, ts: Micros, ip: Ipv4Addr, mac: [u8; 6]) {
-        if self.bindings.len() >= MAX_BINDINGS && !self.bindings.contains_key(&ip) {
-            return;
-        }
-        let prev = self.bindings.insert(ip, (mac, no));
-        if let Some((old, old_no)) = prev.filter(|(old, _)| *old != mac) {
+    /// An ordinary address claimed by `mac`, which `prev` claimed before:
+    /// a conflict when they differ.
+    fn binding(&mut self, no: FrameNo, ts: Micros, ip: Ipv4Addr, mac: [u8; 6], prev: ([u8; 6], FrameNo)) {
+        if let Some((old, old_no)) = Some(prev).filter(|(old, _)| *old != mac) {
             if self.reported.insert(("arp_conflict", ip, mac)) {
                 self.done.push(Finding {
                     severity: Severity::Warn,
@@ -363,7 +388,7 @@ impl ArpTracker {
         let IpAddr::V4(v4) = vip else {
             return Vec::new();
         };
-        let answers = self.answers.get(&v4).cloned().unwrap_or_default();
+        let answers = self.addrs.get(&v4).map(|a| a.answers.clone()).unwrap_or_default();
         let mut out = Vec::new();
         for (mac, frame, ts) in answers
             .into_iter()
@@ -402,4 +427,24 @@ impl ArpTracker {
 /// The VRRP virtual MACs 00:00:5e:00:01:VRID (IPv4) and 00:00:5e:00:02:VRID (IPv6).
 pub fn is_vmac(m: &[u8; 6]) -> bool {
     m[..4] == [0x00, 0x00, 0x5e, 0x00] && (m[4] == 1 || m[4] == 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_beyond_the_bound_are_not_tracked_but_virtual_ones_are() {
+        let mut t = ArpTracker::default();
+        let vip = Ipv4Addr::new(192, 0, 2, 100);
+        let reply = |n: u32| EtherIpv4 { op: 2, sha: [2, 0, 0, 0, 0, 1], spa: Ipv4Addr::from(0x0a00_0000 + n), tha: [0; 6], tpa: vip };
+        for n in 0..MAX_ADDRS as u32 + 10 {
+            t.arp(u64::from(n), 0, [2, 0, 0, 0, 0, 1], &reply(n), &[]);
+        }
+        assert_eq!(t.addrs.len(), MAX_ADDRS);
+        assert!(t.holds(IpAddr::V4(reply(0).spa), [2, 0, 0, 0, 0, 1]));
+        assert!(!t.holds(IpAddr::V4(reply(MAX_ADDRS as u32).spa), [2, 0, 0, 0, 0, 1]));
+        t.vips(&[IpAddr::V4(vip)], 0);
+        assert_eq!(t.addrs.get(&vip).and_then(|a| a.vip), Some(0));
+    }
 }

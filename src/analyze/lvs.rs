@@ -13,6 +13,7 @@
 //! loop. Who holds an address is learnt from ARP in the same capture, so a
 //! capture that starts after the ARP caches filled shows no forwarding.
 
+use super::arp::ArpTracker;
 use super::report::{Finding, FrameNo, Severity};
 use super::{mac_str, secs, Micros};
 use crate::capture::LinkType;
@@ -88,8 +89,6 @@ struct Bounces {
 #[derive(Debug, Default)]
 pub struct LvsTracker {
     seen: FxHashMap<PacketId, Trail>,
-    /// Every MAC that claimed each address in ARP.
-    holders: FxHashMap<IpAddr, Vec<[u8; 6]>>,
     services: BTreeMap<(Method, IpAddr, u16), Service>,
     loops: BTreeMap<([u8; 6], [u8; 6]), Bounces>,
 }
@@ -147,22 +146,11 @@ impl Packet {
 }
 
 impl LvsTracker {
-    /// An ARP sender claims `ip` for `mac`.
-    pub fn holds(&mut self, ip: IpAddr, mac: [u8; 6]) {
-        let list = self.holders.entry(ip).or_default();
-        if !list.contains(&mac) && list.len() < 8 {
-            list.push(mac);
-        }
-    }
-
-    fn is_holder(&self, ip: IpAddr, mac: [u8; 6]) -> bool {
-        self.holders.get(&ip).is_some_and(|l| l.contains(&mac))
-    }
-
-    pub fn ip(&mut self, no: FrameNo, ts: Micros, p: &Packet) {
+    /// A packet seen; `arp` says who holds which address.
+    pub fn ip(&mut self, no: FrameNo, ts: Micros, p: &Packet, arp: &ArpTracker) {
         let (id, hop) = (p.id, p.hop);
         if let Some(rip) = p.tunnel_to {
-            self.tunnelled(no, hop, rip, id);
+            self.tunnelled(no, hop, rip, id, arp);
             return;
         }
         let Some(s) = self.seen.get(&id).filter(|s| ts - s.ts <= FORWARD_US).cloned() else {
@@ -177,7 +165,7 @@ impl LvsTracker {
         if from != prev.to {
             return;
         }
-        let by_director = self.is_holder(prev.dst, from);
+        let by_director = arp.holds(prev.dst, from);
         if s.hops.iter().any(|h| h.from == to) {
             self.bounce(from, to, no, ts);
         } else if by_director && hop.dst == prev.dst {
@@ -195,9 +183,9 @@ impl LvsTracker {
     }
 
     /// IP-in-IP from the box that holds the inner destination: LVS-TUN.
-    fn tunnelled(&mut self, no: FrameNo, inner: Hop, rip: IpAddr, id: PacketId) {
+    fn tunnelled(&mut self, no: FrameNo, inner: Hop, rip: IpAddr, id: PacketId, arp: &ArpTracker) {
         if let Some(s) = self.seen.get(&id).cloned() {
-            if self.is_holder(inner.dst, inner.from) {
+            if arp.holds(inner.dst, inner.from) {
                 self.forwarded(Method::Tun, &s, no, inner.from, rip.to_string(), inner.dst, inner.dport);
                 if let Some(e) = self.seen.get_mut(&id) {
                     e.picked = true;

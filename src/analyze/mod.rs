@@ -99,11 +99,8 @@ impl Analyzer {
             What::Malformed { .. } => self.lints.malformed(no, ts, &s.what),
             What::Arp { arp, eth_src } => {
                 self.arp.arp(no, ts, *eth_src, arp, &self.elections);
-                if !arp.spa.is_unspecified() {
-                    self.lvs.holds(std::net::IpAddr::V4(arp.spa), arp.sha);
-                }
             }
-            What::Ip(p) => self.lvs.ip(no, ts, p),
+            What::Ip(p) => self.lvs.ip(no, ts, p, &self.arp),
             What::Other => {}
         }
     }
