@@ -14,7 +14,7 @@ use super::{Micros, MAX_TS};
 use crate::capture::FrameRef;
 use crate::wire::arp::{self, EtherIpv4};
 use crate::wire::decode::{decode, Decoded, Ip, Link, Net, ETHERTYPE_ARP};
-use crate::wire::vrrp::{self, ChecksumVariant};
+use crate::wire::vrrp::{self, ChecksumVariant, Family};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -81,14 +81,31 @@ pub struct Recent {
     next: usize,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// What reading an advert depends on besides its bytes, packed into
+/// integers so that telling two apart takes a few instructions.
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Envelope {
-    interface: u32,
-    vlan: u16,
-    mac: [u8; 6],
-    ttl: u8,
-    src: IpAddr,
-    dst: IpAddr,
+    /// The interface, VLAN, TTL, family and Ethernet source,
+    link: u128,
+    /// and the IP source and destination.
+    src: u128,
+    dst: u128,
+}
+
+impl Envelope {
+    fn new(interface: u32, vlan: u16, mac: [u8; 6], ip: &Ip) -> Envelope {
+        let bits = |a: IpAddr| match a {
+            IpAddr::V4(a) => u128::from(a.to_bits()),
+            IpAddr::V6(a) => a.to_bits(),
+        };
+        let mac = u64::from_be_bytes([0, 0, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]]);
+        let link = u128::from(interface) << 80
+            | u128::from(vlan) << 64
+            | u128::from(ip.ttl) << 56
+            | u128::from(ip.family == Family::Ipv6) << 48
+            | u128::from(mac);
+        Envelope { link, src: bits(ip.src), dst: bits(ip.dst) }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -109,10 +126,7 @@ static CONTENTS: AtomicU64 = AtomicU64::new(1);
 impl Recent {
     /// Never zero, which marks an empty slot: the version is in it.
     fn tag(envelope: &Envelope, bytes: &[u8]) -> u64 {
-        let low = match envelope.src {
-            IpAddr::V4(a) => a.octets()[3],
-            IpAddr::V6(a) => a.octets()[15],
-        };
+        let low = envelope.src as u8;
         let head = bytes.first_chunk::<4>().map_or(0, |h| u32::from_be_bytes(*h));
         u64::from(head) << 32 | (bytes.len() as u64) << 8 | u64::from(low)
     }
@@ -159,16 +173,17 @@ impl Sighting {
         // function's time.
         let (macs, vlan) = match link {
             Link::Ethernet { vlans, .. } => {
-                let mac = |at: usize| -> [u8; 6] { std::array::from_fn(|i| frame.data[at + i]) };
-                (Some((mac(6), mac(0))), vlans[0].map_or(0, |v| v.id()))
+                let d = frame.data;
+                let src = [d[6], d[7], d[8], d[9], d[10], d[11]];
+                let dst = [d[0], d[1], d[2], d[3], d[4], d[5]];
+                (Some((src, dst)), vlans[0].map_or(0, |v| v.id()))
             }
             _ => (None, 0),
         };
         match net {
             Net::Ip(ip) if ip.proto == vrrp::PROTOCOL && !ip.later_fragment => {
                 let mac = macs.map_or([0; 6], |(src, _)| src);
-                let envelope = Envelope { interface: frame.interface, vlan, mac, ttl: ip.ttl, src: ip.src, dst: ip.dst };
-                self.vrrp(recent, envelope, &ip, ip.payload);
+                self.vrrp(recent, (frame.interface, vlan, mac), &ip, ip.payload);
             }
             Net::Arp { ethertype: ETHERTYPE_ARP, bytes, .. } => {
                 self.what = match arp::Packet::new_checked(bytes).ok().and_then(|p| p.ether_ipv4()) {
@@ -186,11 +201,12 @@ impl Sighting {
         }
     }
 
-    fn vrrp(&mut self, recent: &mut Recent, envelope: Envelope, ip: &Ip, bytes: &[u8]) {
+    fn vrrp(&mut self, recent: &mut Recent, (interface, vlan, mac): (u32, u16, [u8; 6]), ip: &Ip, bytes: &[u8]) {
         let Ok(p) = vrrp::Packet::new_checked(bytes) else {
             self.what = What::Truncated { src: ip.src };
             return;
         };
+        let envelope = Envelope::new(interface, vlan, mac, ip);
         if let Some(r) = recent.get(&envelope, bytes) {
             self.what = What::Advert(r.advert);
             self.repr.clone_from(&r.repr);
@@ -210,10 +226,10 @@ impl Sighting {
         let checksum = p.checksum();
         let expected_checksum = if variant.is_none() { p.expected_checksum(ip.src, ip.dst) } else { checksum };
         let mut advert = Advert {
-            key: VrKey { interface: envelope.interface, vlan: envelope.vlan, family: ip.family, vrid: self.repr.vrid },
+            key: VrKey { interface, vlan, family: ip.family, vrid: self.repr.vrid },
             src: ip.src,
             ttl: ip.ttl,
-            mac: envelope.mac,
+            mac,
             variant,
             checksum,
             expected_checksum,

@@ -407,7 +407,12 @@ impl Clone for Repr {
     fn clone_from(&mut self, source: &Repr) {
         let Repr { msg_type, vrid, priority, interval, auth, ref addrs } = *source;
         (self.msg_type, self.vrid, self.priority, self.interval, self.auth) = (msg_type, vrid, priority, interval, auth);
-        self.addrs.clone_from(addrs);
+        // One by one: adverts carry a few addresses, fewer than a call to
+        // copy them in bulk costs.
+        self.addrs.clear();
+        for &a in addrs {
+            self.addrs.push(a);
+        }
     }
 }
 
