@@ -11,6 +11,7 @@ pub(crate) mod conformance;
 mod election;
 mod findings;
 mod lvs;
+mod recent;
 pub mod sighting;
 pub mod report;
 pub mod text;

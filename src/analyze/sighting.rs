@@ -9,6 +9,7 @@
 
 use super::conformance::Faults;
 use super::lvs;
+pub use super::recent::Recent;
 use super::report::VrKey;
 use super::{Micros, MAX_TS};
 use crate::capture::FrameRef;
@@ -16,7 +17,6 @@ use crate::wire::arp::{self, EtherIpv4};
 use crate::wire::decode::{decode, Decoded, Ip, Link, Net, ETHERTYPE_ARP};
 use crate::wire::vrrp::{self, ChecksumVariant, Family};
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Debug, Default)]
 pub struct Sighting {
@@ -27,7 +27,7 @@ pub struct Sighting {
     pub repr: vrrp::Repr,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 pub enum What {
     #[default]
     Other,
@@ -67,102 +67,28 @@ pub struct Advert {
     pub content: u64,
 }
 
-/// Adverts repeat byte for byte: a router sends the same one every
-/// second until something changes. So the last few adverts read are kept,
-/// with the bytes that decide what reading them makes, and an advert seen
-/// again is copied rather than parsed and checksummed again. Each thread
-/// that reads keeps its own.
-#[derive(Debug, Default, Clone)]
-pub struct Recent {
-    /// A cheap digest of each slot's advert, compared before its bytes.
-    tags: [u64; RECENT],
-    slots: Vec<Remembered>,
-    /// The slot the next new advert takes, when it has none yet.
-    next: usize,
-}
-
-/// What reading an advert depends on besides its bytes, packed into
-/// integers so that telling two apart takes a few instructions.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Envelope {
-    /// The interface, VLAN, TTL, family and Ethernet source,
-    link: u128,
-    /// and the IP source and destination.
-    src: u128,
-    dst: u128,
-}
-
-impl Envelope {
-    fn new(interface: u32, vlan: u16, mac: [u8; 6], ip: &Ip) -> Envelope {
-        let bits = |a: IpAddr| match a {
-            IpAddr::V4(a) => u128::from(a.to_bits()),
-            IpAddr::V6(a) => a.to_bits(),
-        };
-        let mac = u64::from_be_bytes([0, 0, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]]);
-        let link = u128::from(interface) << 80
-            | u128::from(vlan) << 64
-            | u128::from(ip.ttl) << 56
-            | u128::from(ip.family == Family::Ipv6) << 48
-            | u128::from(mac);
-        Envelope { link, src: bits(ip.src), dst: bits(ip.dst) }
-    }
-}
-
-#[derive(Debug, Clone)]
-struct Remembered {
-    envelope: Envelope,
-    bytes: Vec<u8>,
-    advert: Advert,
-    repr: vrrp::Repr,
-}
-
-/// Adverts [`Recent`] keeps: enough for the routers of a few virtual
-/// routers sending at once, few enough to look through on every advert.
-const RECENT: usize = 8;
-
-/// Numbers [`Advert::content`] across threads, from 1.
-static CONTENTS: AtomicU64 = AtomicU64::new(1);
-
-impl Recent {
-    /// Never zero, which marks an empty slot: the version is in it.
-    fn tag(envelope: &Envelope, bytes: &[u8]) -> u64 {
-        let low = envelope.src as u8;
-        let head = bytes.first_chunk::<4>().map_or(0, |h| u32::from_be_bytes(*h));
-        u64::from(head) << 32 | (bytes.len() as u64) << 8 | u64::from(low)
-    }
-
-    /// What reading `bytes` in `envelope` made before, if it is here.
-    fn get(&self, envelope: &Envelope, bytes: &[u8]) -> Option<&Remembered> {
-        let tag = Self::tag(envelope, bytes);
-        let i = self.tags.iter().position(|&t| t == tag)?;
-        let r = self.slots.get(i)?;
-        (r.bytes == bytes && r.envelope == *envelope).then_some(r)
-    }
-
-    /// Keeps what reading `bytes` in `envelope` made, naming its content.
-    fn remember(&mut self, envelope: Envelope, bytes: &[u8], advert: &mut Advert, repr: &vrrp::Repr) {
-        advert.content = CONTENTS.fetch_add(1, Ordering::Relaxed);
-        let tag = Self::tag(&envelope, bytes);
-        let i = self.tags.iter().position(|&t| t == tag).unwrap_or_else(|| {
-            let i = self.next;
-            self.next = (self.next + 1) % RECENT;
-            i
-        });
-        self.tags[i] = tag;
-        let r = Remembered { envelope, bytes: bytes.to_vec(), advert: *advert, repr: repr.clone() };
-        match self.slots.get_mut(i) {
-            Some(slot) => *slot = r,
-            None => self.slots.push(r),
-        }
-    }
-}
-
 impl Sighting {
-    /// Reads `frame` into `self`, with the adverts this thread read last.
-    /// Each branch writes `self.what` itself rather than returning a
-    /// `What` to be moved into place.
+    /// Reads `frame` into `self`, or copies what reading it made before
+    /// from `recent`, the frames this thread read last.
     pub fn read(&mut self, frame: &FrameRef, recent: &mut Recent) {
         self.ts = frame.ts.as_micros().clamp(-MAX_TS, MAX_TS);
+        if let Some((what, repr)) = recent.get(frame) {
+            self.what = *what;
+            if let What::Advert(_) = what {
+                self.repr.clone_from(repr);
+            }
+            return;
+        }
+        if let Some(ipv4_at) = self.read_new(frame) {
+            recent.remember(frame, ipv4_at, &mut self.what, &self.repr);
+        }
+    }
+
+    /// Reads `frame` into `self`. Each branch writes `self.what` itself
+    /// rather than returning a `What` to be moved into place. Says whether
+    /// to remember the frame (an advert or ARP) and where an IPv4 header
+    /// is whose identification and checksum do not matter.
+    fn read_new(&mut self, frame: &FrameRef) -> Option<Option<usize>> {
         // Taken apart by value, not through `Decoded`'s borrowing accessors,
         // so that the whole struct is never written out: only the fields
         // read here are.
@@ -183,35 +109,36 @@ impl Sighting {
         match net {
             Net::Ip(ip) if ip.proto == vrrp::PROTOCOL && !ip.later_fragment => {
                 let mac = macs.map_or([0; 6], |(src, _)| src);
-                self.vrrp(recent, (frame.interface, vlan, mac), &ip, ip.payload);
+                self.vrrp((frame.interface, vlan, mac), &ip, ip.payload);
+                let ipv4_at = (ip.family == Family::Ipv4).then_some(ip.offset);
+                matches!(self.what, What::Advert(_)).then_some(ipv4_at)
             }
             Net::Arp { ethertype: ETHERTYPE_ARP, bytes, .. } => {
                 self.what = match arp::Packet::new_checked(bytes).ok().and_then(|p| p.ether_ipv4()) {
                     Some(a) => What::Arp { arp: a, eth_src: macs.map_or(a.sha, |(s, _)| s) },
                     None => What::Other,
                 };
+                matches!(self.what, What::Arp { .. }).then_some(None)
             }
             Net::Ip(ip) => {
                 self.what = match macs.and_then(|macs| lvs::Packet::read(macs, &ip)) {
                     Some(p) => What::Ip(p),
                     None => What::Other,
                 };
+                None
             }
-            _ => self.what = What::Other,
+            _ => {
+                self.what = What::Other;
+                None
+            }
         }
     }
 
-    fn vrrp(&mut self, recent: &mut Recent, (interface, vlan, mac): (u32, u16, [u8; 6]), ip: &Ip, bytes: &[u8]) {
+    fn vrrp(&mut self, (interface, vlan, mac): (u32, u16, [u8; 6]), ip: &Ip, bytes: &[u8]) {
         let Ok(p) = vrrp::Packet::new_checked(bytes) else {
             self.what = What::Truncated { src: ip.src };
             return;
         };
-        let envelope = Envelope::new(interface, vlan, mac, ip);
-        if let Some(r) = recent.get(&envelope, bytes) {
-            self.what = What::Advert(r.advert);
-            self.repr.clone_from(&r.repr);
-            return;
-        }
         if self.repr.parse_into(&p, ip.family).is_err() || self.repr.msg_type != 1 {
             self.what = What::Malformed {
                 src: ip.src,
@@ -241,7 +168,6 @@ impl Sighting {
             content: 0,
         };
         advert.faults = Faults::of(&advert, &self.repr);
-        recent.remember(envelope, bytes, &mut advert, &self.repr);
         self.what = What::Advert(advert);
     }
 }
@@ -291,23 +217,30 @@ mod tests {
     }
 
     #[test]
-    fn the_same_bytes_in_another_envelope_are_read_again() {
+    fn a_frame_is_recognised_but_for_its_ipv4_id_and_checksum() {
         let mut recent = Recent::default();
         let first = advert(0, 11, 100);
         let (_, content) = read(&first, &mut recent);
-        assert_eq!(read(&advert(1_000_000, 11, 100), &mut recent).1, content);
-        let mut hop = first.clone();
-        hop.data[14 + 8] = 64;
-        let (low_ttl, other) = read(&hop, &mut recent);
-        assert!(low_ttl.contains("ttl: 64") && other != content, "{low_ttl}");
-        let mut tagged = first.clone();
-        tagged.interface = 1;
-        assert_ne!(read(&tagged, &mut recent).1, content);
-        // Nine routers' adverts pass through the eight slots, the first one's last.
-        for n in 1..=9 {
+        assert_ne!(content, 0);
+        let mut next = advert(1_000_000, 11, 100);
+        next.data[14 + 4..14 + 6].copy_from_slice(&[0x12, 0x34]);
+        next.data[14 + 10..14 + 12].copy_from_slice(&[0xab, 0xcd]);
+        assert_eq!(read(&next, &mut recent).1, content);
+        // Any other byte: read again (MACs, IP flags, TTL, source, VRRP).
+        for at in [0, 11, 14 + 6, 14 + 8, 14 + 15, 14 + 19, 14 + 20 + 2, first.data.len() - 1] {
+            let mut other = first.clone();
+            other.data[at] ^= 0x01;
+            assert_ne!(read(&other, &mut recent).1, content, "byte {at}");
+        }
+        let mut elsewhere = first.clone();
+        elsewhere.interface = 1;
+        assert_ne!(read(&elsewhere, &mut recent).1, content);
+        assert_eq!(read(&first, &mut recent).1, content);
+        // Sixteen other adverts pass through the sixteen slots.
+        for n in 1..=16 {
             let (_, c) = read(&advert_with(0, n, 100, |r| r.vrid = n), &mut recent);
             assert_ne!(c, content);
         }
-        assert_ne!(read(&first, &mut recent).1, content, "forgotten once eight others came");
+        assert_ne!(read(&first, &mut recent).1, content, "forgotten once sixteen others came");
     }
 }
