@@ -63,7 +63,8 @@ pub struct Advert {
     /// Names what was read (everything here and in the `Repr`), so that
     /// the analysis can tell an advert the same as the one before it from
     /// a router without comparing them: sightings with the same nonzero
-    /// `content` were read from the same bytes. Zero when not named.
+    /// `content` were read from frames the same but for their IPv4 id and
+    /// header checksum ([`Recent`]). Zero when not named.
     pub content: u64,
 }
 
