@@ -228,8 +228,16 @@ pub struct Report {
 #[derive(Debug, Default)]
 pub struct Sink {
     kept: Vec<Finding>,
-    /// Looked up for every candidate finding, so hashed, not ordered.
-    per_kind: rustc_hash::FxHashMap<&'static str, (usize, Finding)>,
+    /// Where each kind's count is in `counts`: looked up for every
+    /// candidate finding, so hashed, not ordered.
+    per_kind: rustc_hash::FxHashMap<&'static str, usize>,
+    /// Findings of each kind, and the first one.
+    counts: Vec<(usize, Finding)>,
+    /// Kinds already at the limit, by the address of their name: most
+    /// calls of [`Sink::wants`] ask about one of these, and comparing
+    /// addresses spares hashing the name (the same name at another address
+    /// is found by hashing).
+    full: Vec<(&'static str, usize)>,
 }
 
 impl Sink {
@@ -238,9 +246,14 @@ impl Sink {
     /// Whether a finding of `kind` would be kept; when not, it is only
     /// counted, so callers can skip building it.
     pub fn wants(&mut self, kind: &'static str) -> bool {
-        match self.per_kind.get_mut(kind) {
-            Some(e) if e.0 >= Self::PER_KIND => {
-                e.0 += 1;
+        if let Some(&(_, i)) = self.full.iter().find(|(k, _)| std::ptr::eq(*k, kind)) {
+            self.counts[i].0 += 1;
+            return false;
+        }
+        match self.per_kind.get(kind) {
+            Some(&i) if self.counts[i].0 >= Self::PER_KIND => {
+                self.counts[i].0 += 1;
+                self.full.push((kind, i));
                 false
             }
             _ => true,
@@ -248,10 +261,12 @@ impl Sink {
     }
 
     pub fn push(&mut self, f: Finding) {
-        let e = self
-            .per_kind
-            .entry(f.kind)
-            .or_insert_with(|| (0, f.clone()));
+        let counts = &mut self.counts;
+        let i = *self.per_kind.entry(f.kind).or_insert_with(|| {
+            counts.push((0, f.clone()));
+            counts.len() - 1
+        });
+        let e = &mut self.counts[i];
         e.0 += 1;
         if e.0 <= Self::PER_KIND {
             self.kept.push(f);
@@ -271,7 +286,9 @@ impl Sink {
     pub fn finish(mut self) -> Vec<Finding> {
         let mut per_kind: Vec<_> = self.per_kind.into_iter().collect();
         per_kind.sort_unstable_by_key(|(kind, _)| *kind);
-        for (kind, (n, first)) in per_kind {
+        for (kind, i) in per_kind {
+            let (n, first) = &self.counts[i];
+            let n = *n;
             if n > Self::PER_KIND {
                 let mut data = serde_json::Map::new();
                 data.insert("omitted".into(), serde_json::json!(n - Self::PER_KIND));
@@ -292,5 +309,43 @@ impl Sink {
             }
         }
         self.kept
+    }
+}
+
+#[cfg(test)]
+mod sink_tests {
+    use super::*;
+
+    fn finding(kind: &'static str) -> Finding {
+        Finding {
+            severity: Severity::Info,
+            kind,
+            ts: 0.0,
+            vrid: None,
+            family: None,
+            frames: Vec::new(),
+            message: String::new(),
+            cause: None,
+            data: serde_json::Map::new(),
+        }
+    }
+
+    /// Asked about by name at two addresses, a kind is still one kind.
+    #[test]
+    fn a_kind_past_its_limit_is_counted_however_its_name_is_held() {
+        let mut sink = Sink::default();
+        let elsewhere: &'static str = String::from("flap").leak();
+        for i in 0..Sink::PER_KIND + 30 {
+            let kind = if i % 2 == 0 { "flap" } else { elsewhere };
+            if sink.wants(kind) {
+                sink.push(finding(kind));
+            }
+        }
+        sink.push(finding("other"));
+        let out = sink.finish();
+        assert_eq!(out.iter().filter(|f| f.kind == "flap" && f.data.is_empty()).count(), Sink::PER_KIND);
+        let summary = out.iter().find(|f| f.data.contains_key("omitted")).unwrap();
+        assert_eq!(summary.data["omitted"], serde_json::json!(30));
+        assert_eq!(out.len(), Sink::PER_KIND + 2);
     }
 }
