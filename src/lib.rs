@@ -2,7 +2,7 @@
 //!
 //! Frames come from capture files, live interfaces or the simulator
 //! ([`capture`]), are decoded once ([`wire::decode`]) and feed the printers
-//! ([`print`], [`dissect`]), the analyzer ([`analyze`]) and the checks
+//! ([`print`](mod@print), [`dissect`]), the analyzer ([`analyze`]) and the checks
 //! ([`check`]). The simulator ([`sim`]) drives sans-IO protocol machines
 //! ([`engine`]) in virtual time, from [`scenario`]s.
 

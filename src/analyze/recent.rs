@@ -82,7 +82,8 @@ impl Recent {
     }
 
     /// Keeps what reading `frame` made (an advert or an ARP message), and
-    /// names an advert's content. `ipv4_at`: see [`Remembered`].
+    /// names an advert's content. `ipv4_at`: where an IPv4 header is whose
+    /// identification and checksum may differ in a frame the same as this one.
     pub fn remember(&mut self, frame: &FrameRef, ipv4_at: Option<usize>, what: &mut What, repr: &Repr) {
         let Some(tag) = Self::tag(frame) else { return };
         if let What::Advert(ad) = what {

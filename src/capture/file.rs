@@ -1,6 +1,6 @@
 //! Capture files: classic pcap and pcapng, told apart by their first four
 //! bytes. Both readers stream through one large buffer and reuse the
-//! caller's [`Frame`], so memory stays bounded whatever the file size.
+//! caller's [`Frame`](super::Frame), so memory stays bounded whatever the file size.
 //!
 //! A broken file yields one error naming the file and the byte offset of the
 //! record or block at fault; frames before it have already been returned, so

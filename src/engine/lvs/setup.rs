@@ -1,4 +1,4 @@
-//! From a scenario node to an [`LvsNode`]'s configuration: which nodes are
+//! From a scenario node to an [`LvsNode`](super::node::LvsNode)'s configuration: which nodes are
 //! LVS nodes, their director, VRRP, keepalived `virtual_server`s, ipvsadm
 //! and iptables lines, web server and client.
 

@@ -4,7 +4,7 @@
 //!
 //! tcpdump prints as it parses and, when a field lies past the captured
 //! bytes, jumps out and appends ` [|proto]`. The printers here do the same
-//! with `Result<_, Trunc>`: every byte is read through [`get`]/[`get16`], so
+//! with `Result<_, Trunc>`: every byte is read through `get`/`get16`, so
 //! where a line stops on a short packet is where tcpdump's stops.
 
 use super::fmt::{dec, dec_pad};

@@ -1,9 +1,9 @@
 //! keepalived.conf import: text → [`KeepalivedConf`].
 //!
-//! Four stages, each in its own file: [`lexer`] (comments, quotes, braces,
-//! continuation), [`source`] (files, `include` globs, size limits), [`tree`]
-//! (statements and their blocks) and the semantic pass ([`parser`] with
-//! [`vrrp`] and [`lvs`]) that maps keywords to the typed model.
+//! Four stages, each in its own file: `lexer` (comments, quotes, braces,
+//! continuation), `source` (files, `include` globs, size limits), `tree`
+//! (statements and their blocks) and the semantic pass (`parser` with
+//! `vrrp` and `lvs`) that maps keywords to the typed model.
 //!
 //! Errors stop the import and name `file:line:column`. Everything that
 //! keepalived would log and carry on from (an unknown keyword, a value out of

@@ -1,5 +1,5 @@
 //! `ipvsadm` 1.31: its command line ([`parse`]) and its listings
-//! ([`format`]), so scenarios can be written as the seed articles' scripts
+//! ([`format`](mod@format)), so scenarios can be written as the seed articles' scripts
 //! and the simulator can print what `ipvsadm -Ln` would.
 
 pub mod format;
