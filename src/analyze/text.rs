@@ -5,6 +5,7 @@ use super::report::{Finding, KeyFields, Report, Severity, TimelineEvent};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::net::IpAddr;
 
 /// `2026-01-01 00:00:03.609375` for seconds since the epoch, in UTC.
 pub fn utc(ts: f64) -> String {
@@ -32,8 +33,62 @@ impl Utc {
         if let Some((_, day)) = &self.second {
             out.push_str(day);
         }
-        let _ = write!(out, ".{frac:06}");
+        out.push('.');
+        push_padded(out, frac as u64, 6, '0');
     }
+}
+
+/// Appends `n` in decimal, padded on the left with `fill` to `width`:
+/// a timeline is hundreds of thousands of rows of numbers, and `write!`
+/// takes several times longer to format each.
+fn push_padded(out: &mut String, mut n: u64, width: usize, fill: char) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(std::iter::repeat_n(fill, width.saturating_sub(digits.len() - i)));
+    out.extend(digits[i..].iter().map(|&d| char::from(d)));
+}
+
+/// Appends an address as `Display` writes it, IPv4 without `write!`.
+fn push_ip(out: &mut String, a: IpAddr) {
+    match a {
+        IpAddr::V4(v4) => {
+            for (i, o) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                push_padded(out, u64::from(o), 0, ' ');
+            }
+        }
+        IpAddr::V6(_) => {
+            let _ = write!(out, "{a}");
+        }
+    }
+}
+
+/// Appends seconds as `{t:.6}s` writes them. Report times are whole
+/// microseconds, so they are formatted as integers; others as floats.
+fn push_seconds(out: &mut String, t: f64) {
+    let us = (t * 1e6).round();
+    if !(us.abs() < 9e15 && us / 1e6 == t) {
+        let _ = write!(out, "{t:.6}s");
+        return;
+    }
+    if t.is_sign_negative() {
+        out.push('-');
+    }
+    let us = us.abs() as u64;
+    push_padded(out, us / 1_000_000, 0, ' ');
+    out.push('.');
+    push_padded(out, us % 1_000_000, 6, '0');
+    out.push('s');
 }
 
 /// Appends what `f` writes to `line`, padded with spaces to `width`
@@ -43,7 +98,11 @@ fn cell(line: &mut String, width: usize, right: bool, f: impl FnOnce(&mut String
     f(line);
     let pad = width.saturating_sub(line.len() - start);
     if right {
-        line.insert_str(start, &" ".repeat(pad));
+        const SPACES: &str = "                                ";
+        match SPACES.get(..pad) {
+            Some(spaces) => line.insert_str(start, spaces),
+            None => line.insert_str(start, &" ".repeat(pad)),
+        }
     } else {
         line.extend(std::iter::repeat_n(' ', pad));
     }
@@ -121,23 +180,21 @@ fn row(r: &Report, row: &Row, line: &mut String, clock: &mut Utc) {
             line.push_str("  ");
             cell(line, 26, false, |l| clock.push(*ts, l));
             line.push_str("  ");
-            cell(line, 26, false, |l| {
-                let _ = write!(l, "{router}");
-            });
-            let _ = write!(line, "  {prio:>4}  ");
+            cell(line, 26, false, |l| push_ip(l, *router));
+            line.push_str("  ");
+            push_padded(line, u64::from(*prio), 4, ' ');
+            line.push_str("  ");
             cell(line, 8, false, |l| l.push_str(cause.name()));
             line.push_str("  ");
             cell(line, 12, true, |l| match takeover_s {
-                Some(t) => {
-                    let _ = write!(l, "{t:.6}s");
-                }
+                Some(t) => push_seconds(l, *t),
                 None => l.push('-'),
             });
-            let _ = write!(line, "  {frame:>7}  ");
+            line.push_str("  ");
+            push_padded(line, *frame, 7, ' ');
+            line.push_str("  ");
             match previous {
-                Some(p) => {
-                    let _ = write!(line, "{p}");
-                }
+                Some(p) => push_ip(line, *p),
                 None => line.push('-'),
             }
             line.push('\n');
@@ -232,6 +289,28 @@ mod test {
             s,
             "2025-12-31 23:59:59.250000|2025-12-31 23:59:59.750000|2026-01-01 00:00:00.000000|2025-12-31 23:59:59.500000|"
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn numbers_addresses_and_seconds_as_format_writes_them(n: u64, width in 0usize..24, v4: [u8; 4], v6: [u8; 16], us in -(1i64 << 52)..(1i64 << 52), t: f64) {
+            let mut s = String::new();
+            push_padded(&mut s, n, width, ' ');
+            proptest::prop_assert_eq!(&s, &format!("{n:>width$}"));
+            s.clear();
+            push_padded(&mut s, n % 1_000_000, 6, '0');
+            proptest::prop_assert_eq!(&s, &format!("{:06}", n % 1_000_000));
+            for a in [IpAddr::from(v4), IpAddr::from(v6)] {
+                s.clear();
+                push_ip(&mut s, a);
+                proptest::prop_assert_eq!(&s, &a.to_string());
+            }
+            for t in [us as f64 / 1e6, t, -0.0] {
+                s.clear();
+                push_seconds(&mut s, t);
+                proptest::prop_assert_eq!(&s, &format!("{t:.6}s"));
+            }
+        }
     }
 
     #[test]
