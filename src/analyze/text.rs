@@ -34,26 +34,28 @@ impl Utc {
             out.push_str(day);
         }
         out.push('.');
-        push_padded(out, frac as u64, 6, '0');
+        push_padded(out, frac as u64, 6, b'0');
     }
 }
 
 /// Appends `n` in decimal, padded on the left with `fill` to `width`:
 /// a timeline is hundreds of thousands of rows of numbers, and `write!`
 /// takes several times longer to format each.
-fn push_padded(out: &mut String, mut n: u64, width: usize, fill: char) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
+fn push_padded(out: &mut String, mut n: u64, width: usize, fill: u8) {
+    let mut buf = [fill; 32];
+    let mut i = buf.len();
     loop {
         i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
+        buf[i] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    out.extend(std::iter::repeat_n(fill, width.saturating_sub(digits.len() - i)));
-    out.extend(digits[i..].iter().map(|&d| char::from(d)));
+    out.extend(std::iter::repeat_n(char::from(fill), width.saturating_sub(buf.len())));
+    let start = i.min(buf.len().saturating_sub(width));
+    // Digits and an ASCII fill: always UTF-8.
+    out.push_str(std::str::from_utf8(&buf[start..]).unwrap_or_default());
 }
 
 /// Appends an address as `Display` writes it, IPv4 without `write!`.
@@ -64,7 +66,7 @@ fn push_ip(out: &mut String, a: IpAddr) {
                 if i > 0 {
                     out.push('.');
                 }
-                push_padded(out, u64::from(o), 0, ' ');
+                push_padded(out, u64::from(o), 0, b' ');
             }
         }
         IpAddr::V6(_) => {
@@ -85,9 +87,9 @@ fn push_seconds(out: &mut String, t: f64) {
         out.push('-');
     }
     let us = us.abs() as u64;
-    push_padded(out, us / 1_000_000, 0, ' ');
+    push_padded(out, us / 1_000_000, 0, b' ');
     out.push('.');
-    push_padded(out, us % 1_000_000, 6, '0');
+    push_padded(out, us % 1_000_000, 6, b'0');
     out.push('s');
 }
 
@@ -182,7 +184,7 @@ fn row(r: &Report, row: &Row, line: &mut String, clock: &mut Utc) {
             line.push_str("  ");
             cell(line, 26, false, |l| push_ip(l, *router));
             line.push_str("  ");
-            push_padded(line, u64::from(*prio), 4, ' ');
+            push_padded(line, u64::from(*prio), 4, b' ');
             line.push_str("  ");
             cell(line, 8, false, |l| l.push_str(cause.name()));
             line.push_str("  ");
@@ -191,7 +193,7 @@ fn row(r: &Report, row: &Row, line: &mut String, clock: &mut Utc) {
                 None => l.push('-'),
             });
             line.push_str("  ");
-            push_padded(line, *frame, 7, ' ');
+            push_padded(line, *frame, 7, b' ');
             line.push_str("  ");
             match previous {
                 Some(p) => push_ip(line, *p),
@@ -293,12 +295,12 @@ mod test {
 
     proptest::proptest! {
         #[test]
-        fn numbers_addresses_and_seconds_as_format_writes_them(n: u64, width in 0usize..24, v4: [u8; 4], v6: [u8; 16], us in -(1i64 << 52)..(1i64 << 52), t: f64) {
+        fn numbers_addresses_and_seconds_as_format_writes_them(n: u64, width in 0usize..40, v4: [u8; 4], v6: [u8; 16], us in -(1i64 << 52)..(1i64 << 52), t: f64) {
             let mut s = String::new();
-            push_padded(&mut s, n, width, ' ');
+            push_padded(&mut s, n, width, b' ');
             proptest::prop_assert_eq!(&s, &format!("{n:>width$}"));
             s.clear();
-            push_padded(&mut s, n % 1_000_000, 6, '0');
+            push_padded(&mut s, n % 1_000_000, 6, b'0');
             proptest::prop_assert_eq!(&s, &format!("{:06}", n % 1_000_000));
             for a in [IpAddr::from(v4), IpAddr::from(v6)] {
                 s.clear();
