@@ -213,27 +213,26 @@ impl ArpTracker {
     /// An ordinary address claimed by `mac`, which `prev` claimed before:
     /// a conflict when they differ.
     fn binding(&mut self, no: FrameNo, ts: Micros, ip: Ipv4Addr, mac: [u8; 6], prev: ([u8; 6], FrameNo)) {
-        if let Some((old, old_no)) = Some(prev).filter(|(old, _)| *old != mac) {
-            if self.reported.insert(("arp_conflict", ip, mac)) {
-                self.done.push(Finding {
-                    severity: Severity::Warn,
-                    kind: "arp_conflict",
-                    ts: secs(ts),
-                    vrid: None,
-                    family: None,
-                    frames: vec![old_no, no],
-                    message: format!(
-                        "duplicate use of {ip}: {} (frame {old_no}) and {} (frame {no}), with no VRRP takeover to explain it",
-                        mac_str(&old),
-                        mac_str(&mac)
-                    ),
-                    cause: Some("two hosts answer for one address: an LVS-DR real server holding the VIP on lo without arp_ignore=1 / arp_announce=2, a duplicate address, or an ARP spoofer".into()),
-                    data: json!({"address": ip.to_string(), "macs": [mac_str(&old), mac_str(&mac)]})
-                        .as_object()
-                        .cloned()
-                        .unwrap_or_default(),
-                });
-            }
+        let (old, old_no) = prev;
+        if old != mac && self.reported.insert(("arp_conflict", ip, mac)) {
+            self.done.push(Finding {
+                severity: Severity::Warn,
+                kind: "arp_conflict",
+                ts: secs(ts),
+                vrid: None,
+                family: None,
+                frames: vec![old_no, no],
+                message: format!(
+                    "duplicate use of {ip}: {} (frame {old_no}) and {} (frame {no}), with no VRRP takeover to explain it",
+                    mac_str(&old),
+                    mac_str(&mac)
+                ),
+                cause: Some("two hosts answer for one address: an LVS-DR real server holding the VIP on lo without arp_ignore=1 / arp_announce=2, a duplicate address, or an ARP spoofer".into()),
+                data: json!({"address": ip.to_string(), "macs": [mac_str(&old), mac_str(&mac)]})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            });
         }
     }
 

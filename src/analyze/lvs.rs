@@ -129,12 +129,12 @@ pub struct Packet {
 impl Packet {
     /// Reads the packet `ip` that went from MAC `from` to MAC `to`.
     pub fn read((from, to): ([u8; 6], [u8; 6]), ip: &Ip) -> Option<Packet> {
-        let (inner, tunnel_to) = if ip.proto == 4 {
+        // IP-in-IP: the inner packet's.
+        let (iip, tunnel_to) = if ip.proto == 4 {
             (*decode(LinkType::Raw, ip.payload).ip()?, Some(ip.dst))
         } else {
             (*ip, None)
         };
-        let iip = &inner;
         let t = l4(iip.proto, iip.payload)?;
         Some(Packet {
             id: PacketId { src: iip.src, sport: t.sport, ipid: ipid(iip.header), proto: iip.proto, seq: t.seq },

@@ -62,7 +62,7 @@ pub struct Analyzer {
     sink: report::Sink,
     /// Reused by every frame [`Analyzer::feed`] reads.
     sighting: Sighting,
-    /// The adverts [`Analyzer::feed`] read last.
+    /// The frames [`Analyzer::feed`] read last.
     recent: sighting::Recent,
     /// Leave the timeline out of the report.
     without_timeline: bool,
@@ -98,9 +98,7 @@ impl Analyzer {
             What::Advert(ad) => self.advert(no, ts, ad, &s.repr),
             What::Truncated { src } => self.lints.truncated(no, ts, *src),
             What::Malformed { .. } => self.lints.malformed(no, ts, &s.what),
-            What::Arp { arp, eth_src } => {
-                self.arp.arp(no, ts, *eth_src, arp, &self.elections);
-            }
+            What::Arp { arp, eth_src } => self.arp.arp(no, ts, *eth_src, arp, &self.elections),
             What::Ip(p) => self.lvs.ip(no, ts, p, &self.arp),
             What::Other => {}
         }

@@ -176,7 +176,7 @@ impl Sighting {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyze::testutil::{advert, advert_with};
+    use crate::analyze::testutil::{advert, advert_with, fixture_captures};
     use crate::capture::{file, Frame};
 
     /// What `frame` reads as, with `recent`, but for its time and the
@@ -193,24 +193,17 @@ mod tests {
 
     #[test]
     fn an_advert_recognised_reads_as_when_first_read() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         let mut adverts = 0;
-        for dir in ["", "sim", "real"] {
-            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-                let path = entry.unwrap().path();
-                if !path.extension().is_some_and(|e| e == "pcap" || e == "pcapng") {
-                    continue;
-                }
-                let (mut src, mut f, mut recent) = (file::open(&path).unwrap(), Frame::default(), Recent::default());
-                let mut named = std::collections::HashMap::new();
-                while let Ok(true) = src.next_frame(&mut f) {
-                    let (fresh, _) = read(&f, &mut Recent::default());
-                    let (again, content) = read(&f, &mut recent);
-                    assert_eq!(again, fresh, "{}", path.display());
-                    if content != 0 {
-                        adverts += 1;
-                        assert_eq!(named.entry(content).or_insert_with(|| again.clone()), &again, "{}", path.display());
-                    }
+        for path in fixture_captures() {
+            let (mut src, mut f, mut recent) = (file::open(&path).unwrap(), Frame::default(), Recent::default());
+            let mut named = std::collections::HashMap::new();
+            while let Ok(true) = src.next_frame(&mut f) {
+                let (fresh, _) = read(&f, &mut Recent::default());
+                let (again, content) = read(&f, &mut recent);
+                assert_eq!(again, fresh, "{}", path.display());
+                if content != 0 {
+                    adverts += 1;
+                    assert_eq!(named.entry(content).or_insert_with(|| again.clone()), &again, "{}", path.display());
                 }
             }
         }

@@ -334,24 +334,17 @@ fn timeline_events_serialize_as_the_contract_says() {
 #[test]
 fn recognised_adverts_analyse_as_new_ones() {
     use crate::capture::{file, Frame};
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    for dir in ["", "sim", "real"] {
-        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-            let path = entry.unwrap().path();
-            if !path.extension().is_some_and(|e| e == "pcap" || e == "pcapng") {
-                continue;
-            }
-            let (mut src, mut f) = (file::open(&path).unwrap(), Frame::default());
-            let (mut short, mut general) = (super::Analyzer::new(), super::Analyzer::new());
-            let mut s = super::Sighting::default();
-            while let Ok(true) = src.next_frame(&mut f) {
-                short.feed(&f);
-                // A new `Recent` each time: every advert is new content.
-                s.read(&f.view(), &mut super::sighting::Recent::default());
-                general.apply(&s);
-            }
-            let (short, general) = (short.finish(), general.finish());
-            assert_eq!(format!("{short:?}"), format!("{general:?}"), "{}", path.display());
+    for path in fixture_captures() {
+        let (mut src, mut f) = (file::open(&path).unwrap(), Frame::default());
+        let (mut short, mut general) = (super::Analyzer::new(), super::Analyzer::new());
+        let mut s = super::Sighting::default();
+        while let Ok(true) = src.next_frame(&mut f) {
+            short.feed(&f);
+            // A new `Recent` each time: every advert is new content.
+            s.read(&f.view(), &mut super::sighting::Recent::default());
+            general.apply(&s);
         }
+        let (short, general) = (short.finish(), general.finish());
+        assert_eq!(format!("{short:?}"), format!("{general:?}"), "{}", path.display());
     }
 }

@@ -94,3 +94,16 @@ pub fn run(mut frames: Vec<Frame>) -> super::report::Report {
     }
     a.finish()
 }
+
+/// Every capture file in the repository's fixtures (top level, `sim`, `real`).
+pub fn fixture_captures() -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut out: Vec<_> = ["", "sim", "real"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(root.join(dir)).expect("fixtures directory"))
+        .map(|entry| entry.expect("fixtures entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
+        .collect();
+    out.sort();
+    out
+}

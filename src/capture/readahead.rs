@@ -5,7 +5,7 @@
 //! with a second core the files are read ahead while the calling thread
 //! consumes, in order, what that work made of each frame. Those values
 //! cross threads in batches; the frames themselves are borrowed from the
-//! file. Batches circulate, so nothing is allocated per frame and memory
+//! reader's buffer, not copied. Batches circulate, so nothing is allocated per frame and memory
 //! stays bounded by the batches in flight.
 //!
 //! Which thread has more to do depends on the capture, so the work is
