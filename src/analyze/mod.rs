@@ -7,6 +7,7 @@
 //! the files of one run, as `read -#` numbers them.
 
 mod arp;
+mod batch;
 pub(crate) mod conformance;
 mod election;
 mod findings;
@@ -16,7 +17,7 @@ pub mod sighting;
 pub mod report;
 pub mod text;
 
-use crate::capture::Frame;
+use crate::capture::{readahead, Frame};
 use sighting::{Sighting, What};
 use crate::wire::vrrp::{self, Family, Interval};
 use election::{Advert, Election};
@@ -60,10 +61,9 @@ pub struct Analyzer {
     arp: arp::ArpTracker,
     lvs: lvs::LvsTracker,
     sink: report::Sink,
-    /// Reused by every frame [`Analyzer::feed`] reads.
-    sighting: Sighting,
-    /// The frames [`Analyzer::feed`] read last.
-    recent: sighting::Recent,
+    /// How [`Analyzer::feed`] reads frames: as the reading thread of
+    /// [`analyze_files`] does, one at a time.
+    reading: Reading,
     /// Leave the timeline out of the report.
     without_timeline: bool,
 }
@@ -82,17 +82,18 @@ impl Analyzer {
     }
 
     pub fn feed(&mut self, frame: &Frame) {
-        let mut sighting = std::mem::take(&mut self.sighting);
-        sighting.read(&frame.view(), &mut self.recent);
-        self.apply(&sighting);
-        self.sighting = sighting;
+        let mut r = std::mem::take(&mut self.reading);
+        r.batch.read(&frame.view(), &mut r.recent);
+        r.batch.replay(&mut r.mirror, |ts, s| self.apply(ts, s));
+        readahead::Batch::clear(&mut r.batch);
+        self.reading = r;
     }
 
-    /// Feeds a frame already read into `s` (by [`Sighting::read`], possibly
-    /// on another thread).
-    pub fn apply(&mut self, s: &Sighting) {
+    /// Feeds a frame of time `ts` (clamped to ±[`MAX_TS`]) already read
+    /// into `s`, possibly on another thread.
+    pub fn apply(&mut self, ts: Micros, s: &Sighting) {
         self.frames += 1;
-        let (no, ts) = (self.frames, s.ts);
+        let no = self.frames;
         self.arp.tick(ts);
         match &s.what {
             What::Advert(ad) => self.advert(no, ts, ad, &s.repr),
@@ -224,11 +225,21 @@ struct Known {
     content: u64,
 }
 
+/// A reading thread's memory, the analysis's mirror of it, and a batch
+/// between them.
+#[derive(Default)]
+struct Reading {
+    recent: recent::Recent,
+    mirror: batch::Mirror,
+    batch: batch::Batch,
+}
+
 /// Analyses capture files in order, frames numbered across them, with `a`
 /// (a new [`Analyzer`], with or without the timeline).
 pub fn analyze_files(paths: &[std::path::PathBuf], mut a: Analyzer) -> anyhow::Result<Report> {
-    let mut recent = sighting::Recent::default();
-    crate::capture::readahead::for_each_frame(paths, move |s: &mut Sighting, f: &_| s.read(f, &mut recent), &mut |s| a.apply(s))?;
+    let (mut recent, mut mirror) = (recent::Recent::default(), batch::Mirror::default());
+    let read = move |b: &mut batch::Batch, f: &crate::capture::FrameRef| b.read(f, &mut recent);
+    readahead::for_each_batch(paths, read, &mut |b| b.replay(&mut mirror, |ts, s| a.apply(ts, s)))?;
     Ok(a.finish())
 }
 

@@ -1,31 +1,32 @@
-//! The frames a reading thread read last, and what it made of them.
+//! The frames a reading thread read last.
 //!
 //! VRRP and ARP repeat: a router sends the same advert every second until
 //! something changes, and gratuitous ARPs and queries come again and again.
-//! A frame the same as one read before is copied from it rather than
-//! decoded, parsed and checksummed again: most frames of any capture of
-//! this traffic. For an advert over IPv4, "the same" leaves out the IP
+//! A frame the same as one read before is not decoded, parsed and
+//! checksummed again, nor is what that made sent to the analysis again: it
+//! goes as the slot it is remembered in. That is most frames of any
+//! capture of this traffic. For an advert over IPv4, "the same" leaves out the IP
 //! identification and header checksum, which keepalived counts up with
 //! every advert and which reading one never looks at.
 
 use super::sighting::What;
 use crate::capture::{FrameRef, LinkType};
-use crate::wire::vrrp::Repr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Frames kept: the adverts of a few virtual routers and the ARP beside
 /// them, few enough to look through on every frame.
-const RECENT: usize = 16;
+pub const RECENT: usize = 16;
 
 /// Numbers the contents of adverts across threads, from 1.
 static CONTENTS: AtomicU64 = AtomicU64::new(1);
 
-/// Each reading thread keeps its own.
+/// The reading thread's memory of frames. What it made of them is kept by
+/// whoever consumes its readings ([`super::batch::Mirror`]), slot for slot.
 #[derive(Debug, Default, Clone)]
 pub struct Recent {
-    /// A digest of each slot's frame, compared before its bytes; zero for
-    /// an empty slot.
-    tags: [u64; RECENT],
+    /// A byte of digest of each slot's frame, compared before its bytes;
+    /// zero for an empty slot.
+    tags: [u8; RECENT],
     slots: Vec<Remembered>,
     /// The slot the next frame remembered takes.
     next: usize,
@@ -36,56 +37,84 @@ struct Remembered {
     linktype: LinkType,
     interface: u32,
     bytes: Vec<u8>,
-    /// Where an IPv4 header is whose identification and checksum may differ.
-    ipv4_at: Option<usize>,
-    what: What,
-    repr: Repr,
+    /// As long as `bytes`: 0xff where a frame must be the same, zero
+    /// where it may differ (an IPv4 header's identification and checksum).
+    mask: Vec<u8>,
 }
 
 impl Remembered {
     fn matches(&self, frame: &FrameRef) -> bool {
-        let (a, b) = (&self.bytes[..], frame.data);
-        self.linktype == frame.linktype
-            && self.interface == frame.interface
-            && a.len() == b.len()
-            && match self.ipv4_at {
-                // Decoded once, so the header is all there.
-                Some(at) => a[..at + 4] == b[..at + 4] && a[at + 6..at + 10] == b[at + 6..at + 10] && a[at + 12..] == b[at + 12..],
-                None => a == b,
-            }
+        self.linktype == frame.linktype && self.interface == frame.interface && same_under(&self.bytes, frame.data, &self.mask)
     }
+
+    fn set(&mut self, frame: &FrameRef, ipv4_at: Option<usize>) {
+        (self.linktype, self.interface) = (frame.linktype, frame.interface);
+        self.bytes.clear();
+        self.bytes.extend_from_slice(frame.data);
+        self.mask.clear();
+        self.mask.resize(frame.data.len(), 0xff);
+        if let Some(at) = ipv4_at {
+            // Decoded once, so the header is all there.
+            self.mask[at + 4..at + 6].fill(0);
+            self.mask[at + 10..at + 12].fill(0);
+        }
+    }
+}
+
+/// Whether `a` and `b` are the same where `mask` is set, 16 bytes at a
+/// time with no call and no branch per byte: most frames are compared
+/// with the one they repeat, so the whole length is compared. False
+/// unless all three are as long, and at least 16 bytes.
+fn same_under(a: &[u8], b: &[u8], mask: &[u8]) -> bool {
+    let n = a.len();
+    if b.len() != n || mask.len() != n || n < 16 {
+        return false;
+    }
+    let word = |c: &[u8]| <[u8; 16]>::try_from(c).map_or(u128::MAX, u128::from_ne_bytes);
+    let diff = |x, y, m| (word(x) ^ word(y)) & word(m);
+    // The last 16 bytes, overlapping the whole chunks, cover the rest.
+    let last = diff(&a[n - 16..], &b[n - 16..], &mask[n - 16..]);
+    let whole = a.chunks_exact(16).zip(b.chunks_exact(16)).zip(mask.chunks_exact(16));
+    whole.fold(last, |acc, ((x, y), m)| acc | diff(x, y, m)) == 0
 }
 
 impl Recent {
     /// From the frame's length and last 16 bytes, which are past any
     /// IP header of a frame worth remembering; `None` for shorter frames.
-    fn tag(frame: &FrameRef) -> Option<u64> {
+    fn tag(frame: &FrameRef) -> Option<u8> {
         let d = frame.data;
         let tail: &[u8; 16] = d.last_chunk()?;
         let (x, y) = (u64::from_le_bytes(tail[..8].try_into().ok()?), u64::from_le_bytes(tail[8..].try_into().ok()?));
         let h = (x.rotate_left(23) ^ y ^ (d.len() as u64) << 40 ^ u64::from(frame.interface)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        Some(h | 1)
+        Some((h >> 56) as u8 | 1)
     }
 
-    /// What reading `frame` made before, and the advert's addresses.
-    pub fn get(&self, frame: &FrameRef) -> Option<(&What, &Repr)> {
+    /// The slot of a frame the same as `frame`, if one is remembered.
+    pub fn find(&self, frame: &FrameRef) -> Option<usize> {
         let tag = Self::tag(frame)?;
-        let mut i = 0;
-        while i < self.slots.len() {
-            if self.tags[i] == tag && self.slots[i].matches(frame) {
-                let r = &self.slots[i];
-                return Some((&r.what, &r.repr));
+        // All sixteen tags compared at once: the bytes of `x` are zero
+        // where a tag is the frame's, and `hits` has their top bits set
+        // (and perhaps some above them, which `matches` rules out).
+        const ONES: u128 = u128::from_ne_bytes([1; RECENT]);
+        let x = u128::from_ne_bytes(self.tags) ^ (ONES * u128::from(tag));
+        let mut hits = x.wrapping_sub(ONES) & !x & ONES << 7;
+        while hits != 0 {
+            let i = hits.trailing_zeros() as usize / 8;
+            if self.slots.get(i).is_some_and(|r| r.matches(frame)) {
+                return Some(i);
             }
-            i += 1;
+            hits &= hits - 1;
         }
         None
     }
 
-    /// Keeps what reading `frame` made (an advert or an ARP message), and
-    /// names an advert's content. `ipv4_at`: where an IPv4 header is whose
-    /// identification and checksum may differ in a frame the same as this one.
-    pub fn remember(&mut self, frame: &FrameRef, ipv4_at: Option<usize>, what: &mut What, repr: &Repr) {
-        let Some(tag) = Self::tag(frame) else { return };
+    /// Remembers `frame` (an advert or an ARP message), and names an
+    /// advert's content in `what`, what reading it made. `ipv4_at`: where
+    /// an IPv4 header is whose identification and checksum may differ in
+    /// a frame the same as this one. Returns its slot, or `None` for a
+    /// frame too short to recognise.
+    pub fn remember(&mut self, frame: &FrameRef, ipv4_at: Option<usize>, what: &mut What) -> Option<usize> {
+        let tag = Self::tag(frame)?;
         if let What::Advert(ad) = what {
             ad.content = CONTENTS.fetch_add(1, Ordering::Relaxed);
         }
@@ -93,14 +122,9 @@ impl Recent {
         self.next = (self.next + 1) % RECENT;
         self.tags[i] = tag;
         if i == self.slots.len() {
-            let (bytes, repr) = (frame.data.to_vec(), repr.clone());
-            self.slots.push(Remembered { linktype: frame.linktype, interface: frame.interface, bytes, ipv4_at, what: *what, repr });
-            return;
+            self.slots.push(Remembered { linktype: frame.linktype, interface: frame.interface, bytes: Vec::new(), mask: Vec::new() });
         }
-        let r = &mut self.slots[i];
-        (r.linktype, r.interface, r.ipv4_at, r.what) = (frame.linktype, frame.interface, ipv4_at, *what);
-        r.bytes.clear();
-        r.bytes.extend_from_slice(frame.data);
-        r.repr.clone_from(repr);
+        self.slots[i].set(frame, ipv4_at);
+        Some(i)
     }
 }

@@ -3,15 +3,13 @@
 //! Decoding a frame, parsing its advert and checking the checksum need no
 //! state, and they are a good part of the work per frame: kept apart here,
 //! they run on the thread that reads the capture
-//! ([`crate::capture::readahead`]) while the analysis proper runs on
-//! another. A `Sighting` is reused from frame to frame, so reading one
+//! ([`crate::capture::readahead`], [`super::batch`]) while the analysis
+//! proper runs on another. A `Sighting` is reused, so reading one
 //! allocates nothing.
 
 use super::conformance::Faults;
 use super::lvs;
-pub use super::recent::Recent;
 use super::report::VrKey;
-use super::{Micros, MAX_TS};
 use crate::capture::FrameRef;
 use crate::wire::arp::{self, EtherIpv4};
 use crate::wire::decode::{decode, Decoded, Ip, Link, Net, ETHERTYPE_ARP};
@@ -20,8 +18,6 @@ use std::net::IpAddr;
 
 #[derive(Debug, Default)]
 pub struct Sighting {
-    /// Capture time, clamped to what the analyzer can add and subtract.
-    pub ts: Micros,
     pub what: What,
     /// The advert, when `what` is [`What::Advert`].
     pub repr: vrrp::Repr,
@@ -68,28 +64,25 @@ pub struct Advert {
     pub content: u64,
 }
 
-impl Sighting {
-    /// Reads `frame` into `self`, or copies what reading it made before
-    /// from `recent`, the frames this thread read last.
-    pub fn read(&mut self, frame: &FrameRef, recent: &mut Recent) {
-        self.ts = frame.ts.as_micros().clamp(-MAX_TS, MAX_TS);
-        if let Some((what, repr)) = recent.get(frame) {
-            self.what = *what;
-            if let What::Advert(_) = what {
-                self.repr.clone_from(repr);
-            }
-            return;
-        }
-        if let Some(ipv4_at) = self.read_new(frame) {
-            recent.remember(frame, ipv4_at, &mut self.what, &self.repr);
-        }
+/// Copied into a buffer kept for it: the advert's addresses reuse its
+/// memory.
+impl Clone for Sighting {
+    fn clone(&self) -> Sighting {
+        Sighting { what: self.what, repr: self.repr.clone() }
     }
 
+    fn clone_from(&mut self, other: &Sighting) {
+        self.what = other.what;
+        self.repr.clone_from(&other.repr);
+    }
+}
+
+impl Sighting {
     /// Reads `frame` into `self`. Each branch writes `self.what` itself
     /// rather than returning a `What` to be moved into place. Says whether
-    /// to remember the frame (an advert or ARP) and where an IPv4 header
-    /// is whose identification and checksum do not matter.
-    fn read_new(&mut self, frame: &FrameRef) -> Option<Option<usize>> {
+    /// the frame is worth remembering (an advert or ARP) and where an IPv4
+    /// header is whose identification and checksum do not matter.
+    pub fn read(&mut self, frame: &FrameRef) -> Option<Option<usize>> {
         // Taken apart by value, not through `Decoded`'s borrowing accessors,
         // so that the whole struct is never written out: only the fields
         // read here are.
@@ -173,68 +166,3 @@ impl Sighting {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::analyze::testutil::{advert, advert_with, fixture_captures};
-    use crate::capture::{file, Frame};
-
-    /// What `frame` reads as, with `recent`, but for its time and the
-    /// content's name.
-    fn read(frame: &Frame, recent: &mut Recent) -> (String, u64) {
-        let mut s = Sighting::default();
-        s.read(&frame.view(), recent);
-        let content = match &mut s.what {
-            What::Advert(ad) => std::mem::take(&mut ad.content),
-            _ => 0,
-        };
-        (format!("{:?} {:?}", s.what, s.repr), content)
-    }
-
-    #[test]
-    fn an_advert_recognised_reads_as_when_first_read() {
-        let mut adverts = 0;
-        for path in fixture_captures() {
-            let (mut src, mut f, mut recent) = (file::open(&path).unwrap(), Frame::default(), Recent::default());
-            let mut named = std::collections::HashMap::new();
-            while let Ok(true) = src.next_frame(&mut f) {
-                let (fresh, _) = read(&f, &mut Recent::default());
-                let (again, content) = read(&f, &mut recent);
-                assert_eq!(again, fresh, "{}", path.display());
-                if content != 0 {
-                    adverts += 1;
-                    assert_eq!(named.entry(content).or_insert_with(|| again.clone()), &again, "{}", path.display());
-                }
-            }
-        }
-        assert!(adverts > 500, "{adverts}");
-    }
-
-    #[test]
-    fn a_frame_is_recognised_but_for_its_ipv4_id_and_checksum() {
-        let mut recent = Recent::default();
-        let first = advert(0, 11, 100);
-        let (_, content) = read(&first, &mut recent);
-        assert_ne!(content, 0);
-        let mut next = advert(1_000_000, 11, 100);
-        next.data[14 + 4..14 + 6].copy_from_slice(&[0x12, 0x34]);
-        next.data[14 + 10..14 + 12].copy_from_slice(&[0xab, 0xcd]);
-        assert_eq!(read(&next, &mut recent).1, content);
-        // Any other byte: read again (MACs, IP flags, TTL, source, VRRP).
-        for at in [0, 11, 14 + 6, 14 + 8, 14 + 15, 14 + 19, 14 + 20 + 2, first.data.len() - 1] {
-            let mut other = first.clone();
-            other.data[at] ^= 0x01;
-            assert_ne!(read(&other, &mut recent).1, content, "byte {at}");
-        }
-        let mut elsewhere = first.clone();
-        elsewhere.interface = 1;
-        assert_ne!(read(&elsewhere, &mut recent).1, content);
-        assert_eq!(read(&first, &mut recent).1, content);
-        // Sixteen other adverts pass through the sixteen slots.
-        for n in 1..=16 {
-            let (_, c) = read(&advert_with(0, n, 100, |r| r.vrid = n), &mut recent);
-            assert_ne!(c, content);
-        }
-        assert_ne!(read(&first, &mut recent).1, content, "forgotten once sixteen others came");
-    }
-}

@@ -340,9 +340,9 @@ fn recognised_adverts_analyse_as_new_ones() {
         let mut s = super::Sighting::default();
         while let Ok(true) = src.next_frame(&mut f) {
             short.feed(&f);
-            // A new `Recent` each time: every advert is new content.
-            s.read(&f.view(), &mut super::sighting::Recent::default());
-            general.apply(&s);
+            // Not remembered: every advert is new content.
+            s.read(&f.view());
+            general.apply(f.ts.as_micros().clamp(-super::MAX_TS, super::MAX_TS), &s);
         }
         let (short, general) = (short.finish(), general.finish());
         assert_eq!(format!("{short:?}"), format!("{general:?}"), "{}", path.display());

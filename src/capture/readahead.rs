@@ -1,104 +1,53 @@
 //! Reading capture files on a thread of their own.
 //!
 //! Parsing record headers and whatever per-frame work needs no state
-//! (decoding, for the analyzer) is a good part of what `analyze` does:
-//! with a second core the files are read ahead while the calling thread
-//! consumes, in order, what that work made of each frame. Those values
-//! cross threads in batches; the frames themselves are borrowed from the
-//! reader's buffer, not copied. Batches circulate, so nothing is allocated per frame and memory
-//! stays bounded by the batches in flight.
+//! (recognising and decoding frames, for the analyzer) is a good part of
+//! what `analyze` does: with a second core the files are read ahead while
+//! the calling thread consumes, in order, what that work made of them.
+//! That crosses threads in batches which circulate, so nothing is
+//! allocated per frame and memory stays bounded by the batches in flight.
 //!
-//! Which thread has more to do depends on the capture, so the work is
-//! balanced as it goes: when the consuming thread has at most one batch
-//! queued, the reading thread sends it the next batch's frames instead,
-//! copied, and it prepares them itself.
+//! The less a batch holds per frame, the faster: each line of it the
+//! reading thread writes was last read by the other core, and has to be
+//! fetched back. The frames themselves stay in the reader's buffer.
 
-use super::{file, Frame, FrameRef, LinkType, Timestamp};
+use super::{file, Frame, FrameRef};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 
 /// Frames per batch: enough that the threads rarely wait for each other,
 /// since each wait costs a wake-up of a few microseconds (a batch takes a
 /// few hundred), and few enough that a batch stays in the cores' caches.
-const BATCH: usize = 2048;
-/// A batch of copied frames is also closed once it holds this many bytes.
-const BATCH_BYTES: usize = 1 << 20;
-/// Batches in flight: one being read, one being consumed, spares to absorb
-/// uneven work.
+const BATCH: usize = 8192;
+/// Batches in flight: one being filled, one being consumed, spares to
+/// absorb uneven work.
 const IN_FLIGHT: usize = 4;
-/// The consuming thread is about to run dry when no more than this many
-/// batches wait for it: the next batch goes to it unprepared.
-const STARVED: usize = 1;
 
-#[derive(Default)]
-struct Batch<T> {
-    /// What `prepare` made of each frame, on the reading thread,
-    items: Vec<T>,
-    len: usize,
-    /// or the frames themselves, for the consuming thread to prepare.
-    copies: Copies,
+/// What the reading thread makes of a batch of frames.
+pub trait Batch: Default + Send {
+    /// Empties the batch to be filled again, keeping its buffers.
+    fn clear(&mut self);
 }
 
-/// Frames copied end to end, each with its header and where it ends.
-#[derive(Default)]
-struct Copies {
-    bytes: Vec<u8>,
-    frames: Vec<(Timestamp, u32, LinkType, u32, usize)>,
-}
-
-impl Copies {
-    fn push(&mut self, f: &FrameRef) {
-        self.bytes.extend_from_slice(f.data);
-        self.frames.push((f.ts, f.orig_len, f.linktype, f.interface, self.bytes.len()));
-    }
-
-    fn each(&self, mut f: impl FnMut(&FrameRef)) {
-        let mut start = 0;
-        for &(ts, orig_len, linktype, interface, end) in &self.frames {
-            f(&FrameRef { ts, orig_len, linktype, interface, data: &self.bytes[start..end] });
-            start = end;
-        }
-    }
-
-    fn clear(&mut self) {
-        self.frames.clear();
-        self.bytes.clear();
-        // A batch of jumbo frames does not keep its memory.
-        self.bytes.shrink_to(2 * BATCH_BYTES);
-    }
-}
-
-/// Calls `each` on what `prepare` made of every frame of `paths`, in
-/// order. The files are read on a second thread, and `prepare` runs there
-/// too, but for the batches handed over unprepared: each thread has its
-/// own clone of `prepare`, and so of whatever it keeps from frame to
-/// frame. Frames read before an error (a broken record, a missing second
-/// file) are all consumed before the error is returned.
-pub fn for_each_frame<T: Default + Send, P: FnMut(&mut T, &FrameRef) + Clone + Send>(
+/// Calls `each` on batches that `fill` made of every frame of `paths`, in
+/// order, a frame at a time: the files are read, and `fill` runs, on a
+/// second thread. Frames read before an error (a broken record, a missing
+/// second file) are all consumed before the error is returned.
+pub fn for_each_batch<B: Batch>(
     paths: &[PathBuf],
-    prepare: P,
-    each: &mut dyn FnMut(&T),
+    fill: impl FnMut(&mut B, &FrameRef) + Send,
+    each: &mut dyn FnMut(&B),
 ) -> anyhow::Result<()> {
-    let waiting = AtomicUsize::new(0);
     std::thread::scope(|scope| {
-        let (full_tx, full_rx) = sync_channel::<Batch<T>>(IN_FLIGHT);
-        let (spare_tx, spare_rx) = channel::<Batch<T>>();
+        let (full_tx, full_rx) = sync_channel::<B>(IN_FLIGHT);
+        let (spare_tx, spare_rx) = channel::<B>();
         for _ in 0..IN_FLIGHT {
             // The receiver is alive: it is ours, below.
-            let _ = spare_tx.send(Batch::default());
+            let _ = spare_tx.send(B::default());
         }
-        let queue = Queue { full: full_tx, spare: spare_rx, waiting: &waiting };
-        let mut prepare_here = prepare.clone();
-        let reader = scope.spawn(move || read(paths, prepare, &queue));
-        let mut mine = T::default();
+        let reader = scope.spawn(move || read(paths, fill, full_tx, spare_rx));
         for batch in &full_rx {
-            waiting.fetch_sub(1, Ordering::Relaxed);
-            batch.items[..batch.len].iter().for_each(&mut *each);
-            batch.copies.each(|f| {
-                prepare_here(&mut mine, f);
-                each(&mine);
-            });
+            each(&batch);
             // Fails only once the reader is done; its last batches are still queued.
             let _ = spare_tx.send(batch);
         }
@@ -106,40 +55,16 @@ pub fn for_each_frame<T: Default + Send, P: FnMut(&mut T, &FrameRef) + Clone + S
     })
 }
 
-/// The reading thread's ends of the hand-off.
-struct Queue<'a, T> {
-    full: SyncSender<Batch<T>>,
-    spare: Receiver<Batch<T>>,
-    /// Batches sent and not yet taken.
-    waiting: &'a AtomicUsize,
-}
-
-impl<T> Queue<'_, T> {
-    /// Sends `batch` on and returns an empty one, or `None` once the
-    /// consumer stopped.
-    fn pass(&self, batch: Batch<T>) -> Option<Batch<T>> {
-        self.waiting.fetch_add(1, Ordering::Relaxed);
-        self.full.send(batch).ok()?;
-        let mut next = self.spare.recv().ok()?;
-        next.len = 0;
-        next.copies.clear();
-        Some(next)
-    }
-
-    fn starved(&self) -> bool {
-        self.waiting.load(Ordering::Relaxed) <= STARVED
-    }
-}
-
 /// Fills spare batches from the files and sends them on, a partial batch
 /// first when reading fails.
-fn read<T: Default>(
+fn read<B: Batch>(
     paths: &[PathBuf],
-    mut prepare: impl FnMut(&mut T, &FrameRef),
-    queue: &Queue<T>,
+    mut fill: impl FnMut(&mut B, &FrameRef),
+    full: SyncSender<B>,
+    spare: Receiver<B>,
 ) -> anyhow::Result<()> {
-    let Ok(mut batch) = queue.spare.recv() else { return Ok(()) };
-    let mut copy = queue.starved();
+    let Ok(mut batch) = spare.recv() else { return Ok(()) };
+    let mut frames = 0;
     // Holds the frames a source cannot lend (pipes, unusual records).
     let mut scratch = Frame::default();
     let mut result = Ok(());
@@ -153,22 +78,18 @@ fn read<T: Default>(
         };
         loop {
             let filled = source.each_ref(&mut scratch, &mut |frame| {
-                if copy {
-                    batch.copies.push(frame);
-                } else {
-                    if batch.len == batch.items.len() {
-                        batch.items.push(T::default());
-                    }
-                    prepare(&mut batch.items[batch.len], frame);
-                    batch.len += 1;
-                }
-                batch.len + batch.copies.frames.len() < BATCH && batch.copies.bytes.len() < BATCH_BYTES
+                fill(&mut batch, frame);
+                frames += 1;
+                frames < BATCH
             });
             match filled {
                 Ok(true) => {
-                    let Some(next) = queue.pass(batch) else { return Ok(()) };
+                    // Either fails only once the consumer stopped.
+                    let Ok(()) = full.send(batch) else { return Ok(()) };
+                    let Ok(next) = spare.recv() else { return Ok(()) };
                     batch = next;
-                    copy = queue.starved();
+                    batch.clear();
+                    frames = 0;
                 }
                 Ok(false) => break,
                 Err(e) => {
@@ -178,9 +99,8 @@ fn read<T: Default>(
             }
         }
     }
-    if batch.len + batch.copies.frames.len() > 0 {
-        queue.waiting.fetch_add(1, Ordering::Relaxed);
-        let _ = queue.full.send(batch);
+    if frames > 0 {
+        let _ = full.send(batch);
     }
     result
 }
@@ -205,41 +125,41 @@ mod tests {
         pcap_bytes(false, false, 1, &recs)
     }
 
-    fn seen(paths: &[PathBuf]) -> (Vec<u32>, anyhow::Result<()>) {
+    /// Frames as a test keeps them: whatever it read of each.
+    struct Kept<T>(Vec<T>);
+
+    impl<T> Default for Kept<T> {
+        fn default() -> Self {
+            Kept(Vec::new())
+        }
+    }
+
+    impl<T: Send> Batch for Kept<T> {
+        fn clear(&mut self) {
+            self.0.clear();
+        }
+    }
+
+    /// What `read` made of each frame of `paths`, in the order consumed.
+    fn through<T: Clone + Send>(paths: &[PathBuf], read: impl Fn(&FrameRef) -> T + Send + Sync) -> (Vec<T>, anyhow::Result<()>) {
         let mut got = Vec::new();
-        let r = for_each_frame(paths, |n: &mut u32, f: &FrameRef| *n = u32::from_be_bytes(f.data[..4].try_into().unwrap()), &mut |n| {
-            got.push(*n)
-        });
+        let r = for_each_batch(paths, |b: &mut Kept<T>, f: &FrameRef| b.0.push(read(f)), &mut |b: &Kept<T>| got.extend_from_slice(&b.0));
         (got, r)
     }
 
-    /// Every frame's header and bytes, as `for_each_frame` hands them out.
-    fn through_readahead(path: &std::path::Path) -> Vec<(Timestamp, u32, u32, Vec<u8>)> {
-        let mut got = Vec::new();
-        let prepare = |t: &mut (Timestamp, u32, u32, Vec<u8>), f: &FrameRef| *t = (f.ts, f.orig_len, f.interface, f.data.to_vec());
-        for_each_frame(&[path.to_path_buf()], prepare, &mut |t| got.push(t.clone())).unwrap();
+    fn seen(paths: &[PathBuf]) -> (Vec<u32>, anyhow::Result<()>) {
+        through(paths, |f| u32::from_be_bytes(f.data[..4].try_into().unwrap()))
+    }
+
+    /// Every frame's header and bytes, as `for_each_batch` hands them out.
+    fn through_readahead(path: &std::path::Path) -> Vec<(super::super::Timestamp, u32, u32, Vec<u8>)> {
+        let (got, r) = through(&[path.to_path_buf()], |f| (f.ts, f.orig_len, f.interface, f.data.to_vec()));
+        r.unwrap();
         got
     }
 
     #[test]
-    fn copies_give_back_each_frame_whole_and_release_a_jumbo_buffer() {
-        let frames: Vec<Vec<u8>> = vec![vec![1; 60], vec![], vec![2; 4 * BATCH_BYTES], vec![3; 42]];
-        let mut copies = Copies::default();
-        for (i, data) in frames.iter().enumerate() {
-            let ts = Timestamp::new(i as i64, 7);
-            copies.push(&FrameRef { ts, orig_len: 1500, linktype: LinkType::Raw, interface: i as u32, data });
-        }
-        let mut got = Vec::new();
-        copies.each(|f| got.push((f.ts.secs, f.orig_len, f.linktype, f.interface, f.data.to_vec())));
-        let want: Vec<_> = frames.iter().enumerate().map(|(i, d)| (i as i64, 1500, LinkType::Raw, i as u32, d.clone())).collect();
-        assert_eq!(got, want);
-        copies.clear();
-        assert!(copies.frames.is_empty() && copies.bytes.is_empty());
-        assert!(copies.bytes.capacity() <= 2 * BATCH_BYTES);
-    }
-
-    #[test]
-    fn frames_are_what_the_readers_read_lent_or_copied() {
+    fn frames_are_what_the_readers_read() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         for name in ["two-interfaces.pcapng", "vlan-qinq.pcap", "big-endian.pcap", "nanoseconds.pcap"] {
             let path = root.join(name);
