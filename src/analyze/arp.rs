@@ -41,9 +41,10 @@ struct GarpWatch {
 
 #[derive(Debug, Default)]
 pub struct ArpTracker {
-    watches: Vec<GarpWatch>,
+    /// Boxed, as they move at every takeover.
+    watches: Vec<Box<GarpWatch>>,
     /// Finished watches, their buffers to reuse.
-    spare: Vec<GarpWatch>,
+    spare: Vec<Box<GarpWatch>>,
     done: super::report::Sink,
     /// What adverts and ARP said of each address: one lookup per ARP.
     addrs: HashMap<Ipv4Addr, Addr>,
@@ -98,7 +99,7 @@ impl ArpTracker {
                 w.wrong.clear();
                 w
             }
-            None => GarpWatch { takeover: t, vips: v4.collect(), offsets: Vec::new(), frames: Vec::new(), wrong: Vec::new() },
+            None => Box::new(GarpWatch { takeover: t, vips: v4.collect(), offsets: Vec::new(), frames: Vec::new(), wrong: Vec::new() }),
         };
         if w.vips.is_empty() {
             self.spare.push(w);
@@ -262,7 +263,7 @@ impl ArpTracker {
 
     /// Reports a watch whose window closed, and keeps its buffers for the
     /// next takeover: a capture can hold hundreds of thousands.
-    fn retire(&mut self, w: GarpWatch, complete: bool) {
+    fn retire(&mut self, w: Box<GarpWatch>, complete: bool) {
         self.report_garps(&w, complete);
         if self.spare.len() < SPARE_WATCHES {
             self.spare.push(w);

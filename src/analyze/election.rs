@@ -173,7 +173,8 @@ pub struct Election {
     /// not every caller prints them.
     keep_timeline: bool,
     pub timeline: Vec<TimelineEvent>,
-    /// Takeovers since the caller last drained them (failover checks).
+    /// Takeovers since the caller last drained them, but for first masters
+    /// (failover checks).
     pub fresh: Vec<Takeover>,
     /// Routers that started advertising since the caller last drained them,
     /// contested or not: each sends its GARPs as it starts (GARP checks).
@@ -240,7 +241,8 @@ impl Election {
         let pos = self.active.iter().position(|a| a.router == ad.src);
         if ad.prio == 0 {
             if let Some(i) = pos {
-                self.active.remove(i);
+                // Dropped in place: an `Active` is large.
+                self.active.drain(i..=i);
             }
             self.ended = Some(Ended {
                 router: ad.src,
@@ -282,6 +284,7 @@ impl Election {
     /// [`Election::refresh`] for an advert the same as the router's last
     /// one (by [`crate::analyze::sighting::Advert::content`]): of what the
     /// router's entry holds, only the time can differ.
+    #[inline]
     pub fn heard_again(&mut self, src: IpAddr, prio: u8, ts: Micros, frame: FrameNo) -> bool {
         self.steady(src, prio).map(|a| (a.last, a.last_frame) = (ts, frame)).is_some()
     }
@@ -332,7 +335,7 @@ impl Election {
                     resigned: false,
                     interval_us: a.interval_us,
                 });
-                self.active.remove(i);
+                self.active.drain(i..=i);
             } else {
                 i += 1;
             }
@@ -396,10 +399,11 @@ impl Election {
             master_interval_us,
         };
         let contested = live.is_some();
-        self.started.push(takeover.clone());
+        let pending = contested.then(|| takeover.clone());
         if !contested {
-            self.emit(takeover.clone());
+            self.emit(&takeover);
         }
+        self.started.push(takeover);
         self.active.push(Active {
             router: ad.src,
             mac: ad.mac,
@@ -410,7 +414,7 @@ impl Election {
             prio: ad.prio,
             interval_us: ad.interval_us,
             prio_fell_at: None,
-            pending: contested.then_some(takeover),
+            pending,
             awaiting_reaction: live
                 .as_ref()
                 .filter(|m| !(ad.prio > m.prio || (ad.prio == m.prio && ad.src > m.router)))
@@ -422,7 +426,7 @@ impl Election {
         self.ended = None;
     }
 
-    fn emit(&mut self, t: Takeover) {
+    fn emit(&mut self, t: &Takeover) {
         self.record(TimelineEvent::Master {
             ts: super::secs(t.ts),
             key: self.key_fields(),
@@ -435,7 +439,9 @@ impl Election {
             frame: t.frame,
         });
         self.last_takeover = Some((t.ts, t.router, t.previous));
-        self.fresh.push(t);
+        if t.cause != Cause::Initial {
+            self.fresh.push(t.clone());
+        }
     }
 
     /// Emits the takeovers that waited for a contest to resolve: the
@@ -456,7 +462,7 @@ impl Election {
             .filter_map(|a| a.pending.take())
             .collect();
         ready.sort_by_key(|t| (t.ts, t.frame));
-        for t in ready {
+        for t in &ready {
             self.emit(t);
         }
     }

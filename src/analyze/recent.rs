@@ -70,12 +70,16 @@ fn same_under(a: &[u8], b: &[u8], mask: &[u8]) -> bool {
     if b.len() != n || mask.len() != n || n < 16 {
         return false;
     }
-    let word = |c: &[u8]| <[u8; 16]>::try_from(c).map_or(u128::MAX, u128::from_ne_bytes);
-    let diff = |x, y, m| (word(x) ^ word(y)) & word(m);
+    let word = |s: &[u8], at: usize| s[at..at + 16].try_into().map_or(0, u128::from_ne_bytes);
+    let diff = |at| (word(a, at) ^ word(b, at)) & word(mask, at);
     // The last 16 bytes, overlapping the whole chunks, cover the rest.
-    let last = diff(&a[n - 16..], &b[n - 16..], &mask[n - 16..]);
-    let whole = a.chunks_exact(16).zip(b.chunks_exact(16)).zip(mask.chunks_exact(16));
-    whole.fold(last, |acc, ((x, y), m)| acc | diff(x, y, m)) == 0
+    let mut acc = diff(n - 16);
+    let mut at = 0;
+    while at + 16 <= n {
+        acc |= diff(at);
+        at += 16;
+    }
+    acc == 0
 }
 
 impl Recent {
