@@ -41,9 +41,12 @@ struct GarpWatch {
 
 #[derive(Debug, Default)]
 pub struct ArpTracker {
-    /// Boxed, as they move at every takeover.
+    /// Boxed: each takeover moves one out, and one in, and to `spare`,
+    /// and that copied a good part of the work of a takeover.
+    #[allow(clippy::vec_box)]
     watches: Vec<Box<GarpWatch>>,
     /// Finished watches, their buffers to reuse.
+    #[allow(clippy::vec_box)]
     spare: Vec<Box<GarpWatch>>,
     done: super::report::Sink,
     /// What adverts and ARP said of each address: one lookup per ARP.
