@@ -138,13 +138,23 @@ impl Analyzer {
         let known = &mut self.known[k];
         // The same as this router's advert before: its configuration is
         // what the lints hold already.
-        let same = ad.content != 0 && ad.content == known.content && ad.faults == conformance::Faults::default();
+        let clean = ad.content != 0 && ad.faults == conformance::Faults::default();
+        let same = clean && ad.content == known.content;
+        // Or the same as one of its adverts that the lints found to hold
+        // its configuration, which has not changed since: a router that
+        // resigns and comes back, or whose priority moves, alternates
+        // between a few.
+        let checked = clean && known.checked.contains(&ad.content);
         known.content = ad.content;
         let (i, slot) = (known.election, known.slot);
         if same && self.elections[i].heard_again(ad.src, repr.priority, ts, no) {
             return;
         }
-        let changed = !same && self.lints.advert(no, ts, i, slot, ad, repr);
+        let changed = !same && !checked && self.lints.advert(no, ts, i, slot, ad, repr);
+        if !same && !checked && clean {
+            let known = &mut self.known[k];
+            known.checked = if changed { [ad.content, 0] } else { [ad.content, known.checked[0]] };
+        }
         let interval_us = match repr.interval {
             Interval::Seconds(0) | Interval::Centis(0) => 1_000_000,
             other => other.micros(),
@@ -187,7 +197,7 @@ impl Analyzer {
                     elections.len() - 1
                 });
                 let slot = self.lints.routers_seen(election);
-                self.known.push(Known { election, slot, content: 0 });
+                self.known.push(Known { election, slot, content: 0, checked: [0; 2] });
                 self.routers.insert(router, self.known.len() - 1);
                 self.known.len() - 1
             }
@@ -248,8 +258,10 @@ struct Known {
     election: usize,
     /// its place among that election's routers in the lints,
     slot: usize,
-    /// and the content of its last advert ([`sighting::Advert::content`]).
+    /// the content of its last advert ([`sighting::Advert::content`]),
     content: u64,
+    /// and of the last two that the lints found to hold its configuration.
+    checked: [u64; 2],
 }
 
 /// A reading thread's memory, the analysis's mirror of it, and a batch
