@@ -146,6 +146,13 @@ pub trait Source {
         Ok(false)
     }
 
+    /// The classic pcap reader behind this source, if that is what it is:
+    /// callers that walk every frame of a file take its inlined walk
+    /// ([`pcap::PcapReader::each_ref_with`]).
+    fn as_pcap(&mut self) -> Option<&mut pcap::PcapReader> {
+        None
+    }
+
     /// Whether timestamps are finer than microseconds (so `-w` keeps them).
     fn nanosecond_precision(&self) -> bool {
         false

@@ -153,8 +153,12 @@ impl PcapReader {
     }
 }
 
-impl Source for PcapReader {
-    fn each_ref(&mut self, scratch: &mut Frame, each: &mut dyn FnMut(&FrameRef) -> bool) -> anyhow::Result<bool> {
+impl PcapReader {
+    /// [`Source::each_ref`] with the caller's own closure, which the walk
+    /// inlines: called per frame, a call through a pointer and the frame
+    /// passed in memory were a good part of the reading thread's work.
+    #[inline]
+    pub fn each_ref_with(&mut self, scratch: &mut Frame, mut each: impl FnMut(&FrameRef) -> bool) -> anyhow::Result<bool> {
         loop {
             let more = if let Some((ts, orig_len, total)) = self.buffered_record() {
                 self.lent = total;
@@ -169,6 +173,16 @@ impl Source for PcapReader {
                 return Ok(true);
             }
         }
+    }
+}
+
+impl Source for PcapReader {
+    fn each_ref(&mut self, scratch: &mut Frame, each: &mut dyn FnMut(&FrameRef) -> bool) -> anyhow::Result<bool> {
+        self.each_ref_with(scratch, each)
+    }
+
+    fn as_pcap(&mut self) -> Option<&mut PcapReader> {
+        Some(self)
     }
 
     fn next_frame(&mut self, frame: &mut Frame) -> anyhow::Result<bool> {

@@ -77,11 +77,15 @@ fn read<B: Batch>(
             }
         };
         loop {
-            let filled = source.each_ref(&mut scratch, &mut |frame| {
+            let mut one = |frame: &FrameRef| {
                 fill(&mut batch, frame);
                 frames += 1;
                 frames < BATCH
-            });
+            };
+            let filled = match source.as_pcap() {
+                Some(pcap) => pcap.each_ref_with(&mut scratch, &mut one),
+                None => source.each_ref(&mut scratch, &mut one),
+            };
             match filled {
                 Ok(true) => {
                     // Either fails only once the consumer stopped.
