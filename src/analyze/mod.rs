@@ -62,8 +62,10 @@ pub struct Analyzer {
     lvs: lvs::LvsTracker,
     sink: report::Sink,
     /// How [`Analyzer::feed`] reads frames: as the reading thread of
-    /// [`analyze_files`] does, one at a time.
-    reading: Reading,
+    /// [`analyze_files`] does, one at a time. Boxed, so that `feed` takes it
+    /// out to read with it while analysing, and puts it back, by moving a
+    /// pointer.
+    reading: Option<Box<Reading>>,
     /// Leave the timeline out of the report.
     without_timeline: bool,
 }
@@ -82,11 +84,11 @@ impl Analyzer {
     }
 
     pub fn feed(&mut self, frame: &Frame) {
-        let mut r = std::mem::take(&mut self.reading);
+        let mut r = self.reading.take().unwrap_or_default();
         r.batch.read(&frame.view(), &mut r.recent);
         r.batch.replay(&mut r.mirror, |ts, s| self.apply(ts, s));
         readahead::Batch::clear(&mut r.batch);
-        self.reading = r;
+        self.reading = Some(r);
     }
 
     /// Feeds a frame of time `ts` (clamped to ±[`MAX_TS`]) already read
