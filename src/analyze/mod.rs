@@ -91,7 +91,7 @@ impl Analyzer {
         self.reading = Some(r);
     }
 
-    /// Feeds a frame of time `ts` (clamped to ±[`MAX_TS`]) already read
+    /// Feeds a frame of time `ts` (clamped to ±2^53 µs) already read
     /// into `s`, possibly on another thread. Inlined into the caller's
     /// loop for the adverts that only move a steady election's clock,
     /// most of any capture.

@@ -3,7 +3,7 @@
 //! Decoding a frame, parsing its advert and checking the checksum need no
 //! state, and they are a good part of the work per frame: kept apart here,
 //! they run on the thread that reads the capture
-//! ([`crate::capture::readahead`], [`super::batch`]) while the analysis
+//! ([`crate::capture::readahead`], `analyze::batch`) while the analysis
 //! proper runs on another. A `Sighting` is reused, so reading one
 //! allocates nothing.
 
@@ -60,7 +60,7 @@ pub struct Advert {
     /// the analysis can tell an advert the same as the one before it from
     /// a router without comparing them: sightings with the same nonzero
     /// `content` were read from frames the same but for their IPv4 id and
-    /// header checksum ([`Recent`]). Zero when not named.
+    /// header checksum (`analyze::recent`). Zero when not named.
     pub content: u64,
 }
 
