@@ -173,8 +173,8 @@ pub struct Election {
     /// not every caller prints them.
     keep_timeline: bool,
     pub timeline: Vec<TimelineEvent>,
-    /// Takeovers since the caller last drained them, but for first masters
-    /// (failover checks).
+    /// Takeovers since the caller last drained them, but for those of
+    /// cause `initial`, which fail over from no one (failover checks).
     pub fresh: Vec<Takeover>,
     /// Routers that started advertising since the caller last drained them,
     /// contested or not: each sends its GARPs as it starts (GARP checks).

@@ -153,9 +153,15 @@ impl Analyzer {
             return;
         }
         let changed = !same && !checked && self.lints.advert(no, ts, i, slot, ad, repr);
-        if !same && !checked && clean {
+        if !same && !checked {
             let known = &mut self.known[k];
-            known.checked = if changed { [ad.content, 0] } else { [ad.content, known.checked[0]] };
+            // A change, even by an advert with faults, voids what was checked.
+            if changed {
+                known.checked = [0; 2];
+            }
+            if clean {
+                known.checked = [ad.content, known.checked[0]];
+            }
         }
         let interval_us = match repr.interval {
             Interval::Seconds(0) | Interval::Centis(0) => 1_000_000,
