@@ -4,8 +4,8 @@
 //! something changes, and gratuitous ARPs and queries come again and again.
 //! A frame the same as one read before is not decoded, parsed and
 //! checksummed again, nor is what that made sent to the analysis again: it
-//! goes as the slot it is remembered in. That is most frames of any
-//! capture of this traffic. For an advert over IPv4, "the same" leaves out the IP
+//! goes as the slot it is remembered in. That is most frames of any capture
+//! of this traffic. For an advert over IPv4, "the same" leaves out the IP
 //! identification and header checksum, which keepalived counts up with
 //! every advert and which reading one never looks at.
 
@@ -67,9 +67,8 @@ impl Remembered {
 }
 
 /// Whether `a` and `b` are the same where `mask` is set, 16 bytes at a
-/// time with no call and no branch per byte: most frames are compared
-/// with the one they repeat, so the whole length is compared. False
-/// unless all three are as long, and at least 16 bytes.
+/// time, with no call and no branch per byte. False unless all three are
+/// as long, and at least 16 bytes.
 fn same_under(a: &[u8], b: &[u8], mask: &[u8]) -> bool {
     let n = a.len();
     if b.len() != n || mask.len() != n || n < 16 {
