@@ -4,9 +4,9 @@
 //! ([`Recent`]) goes as the slot the reader remembers it in, and the
 //! analysis finds what it reads as in its [`Mirror`] of those slots; only
 //! a frame not seen before goes with what it reads as. Most frames are
-//! repeats, so a batch takes 16 bytes a frame: crossing cores, each
-//! byte the reading thread writes costs it, since the consuming core read
-//! that memory last.
+//! repeats, so a batch takes 16 bytes a frame: when it took each frame's
+//! whole reading, writing the batches was the larger part of the reading
+//! thread's work.
 
 use super::recent::{Recent, RECENT};
 use super::sighting::{Sighting, What};
